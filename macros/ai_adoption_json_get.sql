@@ -1,0 +1,16 @@
+{#- The text value of a top-level key of a JSON object held as text. -#}
+{% macro ai_adoption_json_get(json_column, key) %}
+    {{ return(adapter.dispatch('ai_adoption_json_get', 'ai_adoption')(json_column, key)) }}
+{% endmacro %}
+
+{% macro default__ai_adoption_json_get(json_column, key) -%}
+    json_extract_string({{ json_column }}, '$.{{ key }}')
+{%- endmacro %}
+
+{% macro postgres__ai_adoption_json_get(json_column, key) -%}
+    (cast({{ json_column }} as json) ->> '{{ key }}')
+{%- endmacro %}
+
+{% macro spark__ai_adoption_json_get(json_column, key) -%}
+    get_json_object({{ json_column }}, '$.{{ key }}')
+{%- endmacro %}

@@ -1,0 +1,170 @@
+{#- One row per generated output: what happened to it, rolled up from every
+    event that carries its output_id. Events about outputs that were never
+    generated are left out here (they are flagged in staging). -#}
+{%- set acceptance_actions = [
+    'output_accepted', 'output_inserted', 'output_shared', 'output_sent',
+    'output_saved', 'output_approved', 'output_cited'
+] -%}
+{%- set acceptance_list = "('" ~ (acceptance_actions | join("', '")) ~ "')" -%}
+{%- set decision_list = "('output_edited', 'output_rejected', '" ~ (acceptance_actions | join("', '")) ~ "')" -%}
+{%- set regeneration_loop = var('ai_adoption_regeneration_loop_threshold', 2) -%}
+{%- set decision_window = var('ai_adoption_decision_window_seconds', 300) -%}
+
+with
+
+events as (
+
+    select * from {{ ref('int_ai_events_sessionized') }}
+    where output_id is not null and not is_orphan_output_event
+
+),
+
+ordered as (
+
+    select
+        *,
+        row_number() over (
+            partition by output_id, action = 'output_generated'
+            order by occurred_at, event_id
+        ) as generation_rank,
+        row_number() over (
+            partition by output_id, action = 'output_edited'
+            order by occurred_at desc, event_id desc
+        ) as latest_edit_rank,
+        row_number() over (
+            partition by output_id, action in {{ acceptance_list }}
+            order by occurred_at, event_id
+        ) as acceptance_rank,
+        row_number() over (
+            partition by output_id, destination is not null
+            order by occurred_at, event_id
+        ) as destination_rank,
+        row_number() over (
+            partition by output_id, (action = 'feedback_given' and rating is not null)
+            order by occurred_at desc, event_id desc
+        ) as latest_rating_rank
+    from events
+
+),
+
+rolled_up as (
+
+    select
+        output_id,
+        max(case when action = 'output_generated' and generation_rank = 1 then session_key end) as session_key,
+        max(case when action = 'output_generated' and generation_rank = 1 then user_id end) as user_id,
+        max(case when action = 'output_generated' and generation_rank = 1 then account_id end) as account_id,
+        max(case when action = 'output_generated' and generation_rank = 1 then feature end) as feature,
+        max(case when action = 'output_generated' and generation_rank = 1 then job_key end) as job_key,
+        min(case when action = 'output_generated' then occurred_at end) as generated_at,
+        max(case when action = 'output_generated' and generation_rank = 1 then output_chars end) as output_chars,
+        max(case when action = 'output_generated' and generation_rank = 1 then latency_ms end) as latency_ms,
+        sum(case when action in ('output_generated', 'output_regenerated') then input_tokens end) as input_tokens,
+        sum(case when action in ('output_generated', 'output_regenerated') then output_tokens end) as output_tokens,
+        sum(case when action in ('output_generated', 'output_regenerated') then cost_usd end) as cost_usd,
+        min(case when action = 'output_viewed' then occurred_at end) as first_viewed_at,
+        sum(case when action = 'output_regenerated' then 1 else 0 end) as regeneration_count,
+        max(case when action in ('source_inspected', 'output_compared') then 1 else 0 end) as inspected_flag,
+        min(case when action in {{ decision_list }} then occurred_at end) as first_decision_at,
+        min(case when action = 'output_copied' then occurred_at end) as first_copied_at,
+        max(case when action = 'output_edited' then 1 else 0 end) as edited_flag,
+        max(case when action = 'output_edited' and latest_edit_rank = 1 then edit_distance end) as latest_edit_distance,
+        max(case when action = 'output_edited' and latest_edit_rank = 1 then correction_type end) as correction_type,
+        min(case when action in {{ acceptance_list }} then occurred_at end) as accepted_at,
+        max(case when action in {{ acceptance_list }} and acceptance_rank = 1 then action end) as first_handoff_action,
+        max(case when destination is not null and destination_rank = 1 then destination end) as destination,
+        max(case when action = 'output_rejected' then 1 else 0 end) as rejected_flag,
+        max(case when action = 'feedback_given' and rating is not null and latest_rating_rank = 1 then rating end) as rating,
+        min(case when action not in ('output_generated', 'output_viewed') then occurred_at end) as first_action_at
+    from ordered
+    group by 1
+
+),
+
+regenerations as (
+
+    select
+        events.output_id,
+        sum(case
+            when events.action = 'output_regenerated'
+                and (rolled_up.first_decision_at is null or events.occurred_at < rolled_up.first_decision_at)
+                then 1
+            else 0
+        end) as regenerations_before_decision
+    from events
+    inner join rolled_up
+        on events.output_id = rolled_up.output_id
+    group by 1
+
+),
+
+judged as (
+
+    select
+        rolled_up.*,
+        regenerations.regenerations_before_decision,
+        {{ ai_adoption_seconds_between(
+            'coalesce(rolled_up.first_viewed_at, rolled_up.generated_at)',
+            'rolled_up.first_decision_at'
+        ) }} as seconds_to_decision,
+        case
+            when rolled_up.inspected_flag = 1 then 'passed'
+            when rolled_up.first_decision_at is null then 'undecided'
+            when rolled_up.first_copied_at < rolled_up.first_decision_at then 'failed'
+            when regenerations.regenerations_before_decision >= {{ regeneration_loop }} then 'failed'
+            when {{ ai_adoption_seconds_between(
+                'coalesce(rolled_up.first_viewed_at, rolled_up.generated_at)',
+                'rolled_up.first_decision_at'
+            ) }} > {{ decision_window }} then 'failed'
+            else 'passed'
+        end as verification_outcome
+    from rolled_up
+    inner join regenerations
+        on rolled_up.output_id = regenerations.output_id
+
+),
+
+final as (
+
+    select
+        output_id,
+        session_key,
+        user_id,
+        account_id,
+        feature,
+        job_key,
+        generated_at,
+        output_chars,
+        latency_ms,
+        input_tokens,
+        output_tokens,
+        cost_usd,
+        first_viewed_at is not null as is_viewed,
+        first_viewed_at,
+        verification_outcome,
+        verification_outcome = 'passed' as is_verified,
+        regeneration_count,
+        regenerations_before_decision,
+        regeneration_count < {{ regeneration_loop }} as is_usable,
+        edited_flag = 1 as is_edited,
+        case
+            when edited_flag = 1 then latest_edit_distance
+            when accepted_at is not null then 0.0
+        end as edit_distance,
+        correction_type,
+        accepted_at is not null as is_accepted,
+        accepted_at,
+        first_handoff_action,
+        destination,
+        first_copied_at is not null as is_copied_out,
+        rejected_flag = 1 as is_rejected,
+        first_decision_at,
+        seconds_to_decision,
+        {{ ai_adoption_seconds_between('generated_at', 'first_action_at') }} as seconds_to_first_action,
+        rating
+    from judged
+    where generated_at is not null
+
+)
+
+select * from final

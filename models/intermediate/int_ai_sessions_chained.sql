@@ -1,0 +1,221 @@
+{#- One row per session: the six-stage chain (one flag per stage, null when
+    the feature does not instrument the stage or, for return, when the
+    window has not elapsed yet), the furthest and break stage, and return. -#}
+{%- set stages = ai_adoption_chain_stages() -%}
+{%- set window_days = var('ai_adoption_return_window_days', 14) -%}
+{%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold', 500) -%}
+{%- set rage_count = var('ai_adoption_rage_prompt_count', 3) -%}
+{%- set rage_seconds = var('ai_adoption_rage_prompt_seconds', 60) -%}
+{%- set acceptance_list = "('output_accepted', 'output_inserted', 'output_shared', 'output_sent', 'output_saved', 'output_approved', 'output_cited')" -%}
+
+with
+
+events as (
+
+    select * from {{ ref('int_ai_events_sessionized') }}
+
+),
+
+outputs as (
+
+    select * from {{ ref('int_ai_outputs_rolled_up') }}
+
+),
+
+features as (
+
+    select * from {{ ref('int_ai_features_instrumented') }}
+
+),
+
+acceptance_sequenced as (
+
+    select
+        *,
+        sum(case when action in {{ acceptance_list }} then 1 else 0 end) over (
+            partition by session_key
+            order by occurred_at, event_id
+            rows between unbounded preceding and current row
+        ) as acceptances_so_far,
+        row_number() over (
+            partition by session_key
+            order by occurred_at, event_id
+        ) as event_rank,
+        row_number() over (
+            partition by session_key, entry_point is not null
+            order by occurred_at, event_id
+        ) as entry_point_rank
+    from events
+
+),
+
+prompt_bursts as (
+
+    select
+        session_key,
+        count(*) over (
+            partition by session_key, acceptances_so_far
+            order by {{ ai_adoption_epoch_seconds('occurred_at') }}
+            range between {{ rage_seconds }} preceding and current row
+        ) as prompts_in_burst
+    from acceptance_sequenced
+    where action = 'prompt_submitted'
+
+),
+
+rage_sessions as (
+
+    select
+        session_key,
+        max(prompts_in_burst) as max_prompts_in_burst
+    from prompt_bursts
+    group by 1
+
+),
+
+session_events as (
+
+    select
+        session_key,
+        max(case when event_rank = 1 then user_id end) as user_id,
+        max(case when event_rank = 1 then account_id end) as account_id,
+        max(case when event_rank = 1 then feature end) as feature,
+        max(case when event_rank = 1 then job_key end) as job_key,
+        max(case when event_rank = 1 then session_id end) as session_id,
+        {{ dbt.bool_or('is_derived_session') }} as is_derived_session,
+        min(occurred_at) as started_at,
+        max(occurred_at) as ended_at,
+        max(case when entry_point is not null and entry_point_rank = 1 then entry_point end) as entry_point,
+        sum(case when action = 'feature_opened' then 1 else 0 end) as open_count,
+        sum(case when action = 'prompt_submitted' then 1 else 0 end) as prompt_count,
+        sum(case when action = 'prompt_help_requested' then 1 else 0 end) as prompt_help_count,
+        sum(case when action = 'context_added' and context_source = 'auto' then 1 else 0 end) as auto_context_count,
+        coalesce(sum(case
+            when action = 'context_added' and coalesce(context_source, 'manual') = 'manual'
+                then context_chars
+        end), 0) as manual_context_chars,
+        sum(case when action = 'output_failed' then 1 else 0 end) as failed_output_count,
+        count(*) as event_count
+    from acceptance_sequenced
+    group by 1
+
+),
+
+session_outputs as (
+
+    select
+        session_key,
+        count(*) as output_count,
+        sum(case when is_usable then 1 else 0 end) as usable_output_count,
+        sum(case when is_viewed then 1 else 0 end) as viewed_output_count,
+        sum(case when verification_outcome in ('passed', 'undecided') then 1 else 0 end) as unblocked_output_count,
+        sum(case when is_verified then 1 else 0 end) as verified_output_count,
+        sum(case when is_accepted then 1 else 0 end) as accepted_output_count,
+        sum(case when is_copied_out then 1 else 0 end) as copied_output_count,
+        sum(regeneration_count) as regeneration_count
+    from outputs
+    group by 1
+
+),
+
+joined as (
+
+    select
+        session_events.*,
+        coalesce(session_outputs.output_count, 0) as output_count,
+        coalesce(session_outputs.usable_output_count, 0) as usable_output_count,
+        coalesce(session_outputs.viewed_output_count, 0) as viewed_output_count,
+        coalesce(session_outputs.unblocked_output_count, 0) as unblocked_output_count,
+        coalesce(session_outputs.verified_output_count, 0) as verified_output_count,
+        coalesce(session_outputs.accepted_output_count, 0) as accepted_output_count,
+        coalesce(session_outputs.copied_output_count, 0) as copied_output_count,
+        coalesce(session_outputs.regeneration_count, 0) as regeneration_count,
+        coalesce(rage_sessions.max_prompts_in_burst, 0) >= {{ rage_count }} as is_rage_prompting,
+        features.measures_trigger,
+        features.measures_context,
+        features.measures_output,
+        features.measures_verification,
+        features.measures_handoff
+    from session_events
+    left join session_outputs
+        on session_events.session_key = session_outputs.session_key
+    left join rage_sessions
+        on session_events.session_key = rage_sessions.session_key
+    inner join features
+        on session_events.feature = features.feature
+
+),
+
+sequenced as (
+
+    select
+        *,
+        row_number() over (
+            partition by user_id, feature
+            order by started_at, session_key
+        ) as session_number,
+        lead(started_at) over (
+            partition by user_id, feature, job_key
+            order by started_at, session_key
+        ) as next_same_job_started_at,
+        lead(started_at) over (
+            partition by user_id, feature
+            order by started_at, session_key
+        ) as next_feature_session_started_at,
+        max(ended_at) over () as data_as_of,
+        {{ dbt.dateadd('day', window_days, 'started_at') }} as return_window_ends_at
+    from joined
+
+),
+
+flagged as (
+
+    select
+        *,
+        return_window_ends_at <= data_as_of as is_return_window_elapsed,
+        case
+            when measures_trigger then coalesce(entry_point in ('in_context', 'suggested'), false)
+        end as is_trigger_passed,
+        case
+            when measures_context
+                then (prompt_count > 0 or output_count > 0 or failed_output_count > 0)
+                and prompt_help_count = 0
+                and manual_context_chars <= {{ context_chars_limit }}
+        end as is_context_passed,
+        case when measures_output then usable_output_count > 0 end as is_output_passed,
+        case when measures_verification then unblocked_output_count > 0 end as is_verification_passed,
+        case when measures_handoff then accepted_output_count > 0 end as is_handoff_passed,
+        case
+            when next_same_job_started_at <= return_window_ends_at then true
+            when return_window_ends_at <= data_as_of then false
+        end as is_return_passed,
+        case
+            when next_feature_session_started_at <= return_window_ends_at then true
+            when return_window_ends_at <= data_as_of then false
+        end as has_second_session_in_window
+    from sequenced
+
+),
+
+final as (
+
+    select
+        *,
+        case
+            {%- for stage in stages | reverse %}
+            when is_{{ stage }}_passed then '{{ stage }}'
+            {%- endfor %}
+        end as furthest_stage,
+        case
+            {%- for stage in stages %}
+            when not is_{{ stage }}_passed then '{{ stage }}'
+            {%- endfor %}
+        end as break_stage,
+        session_number = 1 as is_first_use,
+        open_count > 0 and prompt_count = 0 and output_count = 0 and failed_output_count = 0 as is_empty_open,
+        copied_output_count > 0 and accepted_output_count = 0 as is_copy_out_ending
+    from flagged
+
+)
+
+select * from final

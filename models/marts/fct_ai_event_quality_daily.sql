@@ -1,0 +1,71 @@
+{#- One row per load day (the day rows reached the warehouse; null for rows
+    whose load time and event time are both unreadable): what arrived and
+    where each row went. rows_received = events_clean + duplicates +
+    rows_rejected on every row. -#}
+{%- set late_seconds = var('ai_adoption_late_arrival_hours', 24) * 3600 -%}
+
+with
+
+checked as (
+
+    select * from {{ ref('stg_ai_events__events_checked') }}
+
+),
+
+clean as (
+
+    select * from {{ ref('stg_ai_events__events') }}
+
+),
+
+arrivals as (
+
+    select
+        cast(effective_loaded_at as date) as load_date,
+        count(*) as rows_received,
+        sum(case when rejection_reason is null and copy_rank = 1 then 1 else 0 end) as events_clean,
+        sum(case when is_duplicate then 1 else 0 end) as duplicates,
+        sum(case when rejection_reason is not null then 1 else 0 end) as rows_rejected,
+        {%- for reason in ai_adoption_rejection_reasons() %}
+        sum(case when rejection_reason = '{{ reason }}' then 1 else 0 end) as rejected_{{ reason }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from checked
+    group by 1
+
+),
+
+clean_days as (
+
+    select
+        cast(loaded_at as date) as load_date,
+        sum(case when not is_mapped then 1 else 0 end) as unmapped_events,
+        count(distinct case when not is_mapped then event_name end) as unmapped_event_names,
+        sum(case when is_orphan_output_event then 1 else 0 end) as orphan_output_events,
+        sum(case
+            when {{ ai_adoption_seconds_between('occurred_at', 'loaded_at') }} > {{ late_seconds }} then 1
+            else 0
+        end) as late_arrivals,
+        min(occurred_at) as first_occurred_at,
+        max(occurred_at) as last_occurred_at
+    from clean
+    group by 1
+
+),
+
+final as (
+
+    select
+        arrivals.*,
+        coalesce(clean_days.unmapped_events, 0) as unmapped_events,
+        coalesce(clean_days.unmapped_event_names, 0) as unmapped_event_names,
+        coalesce(clean_days.orphan_output_events, 0) as orphan_output_events,
+        coalesce(clean_days.late_arrivals, 0) as late_arrivals,
+        clean_days.first_occurred_at,
+        clean_days.last_occurred_at
+    from arrivals
+    left join clean_days
+        on arrivals.load_date = clean_days.load_date
+
+)
+
+select * from final

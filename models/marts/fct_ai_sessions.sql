@@ -1,0 +1,53 @@
+{#- One row per session. -#}
+
+with
+
+sessions as (
+
+    select * from {{ ref('int_ai_sessions_chained') }}
+
+),
+
+final as (
+
+    select
+        session_key,
+        session_id,
+        is_derived_session,
+        user_id,
+        account_id,
+        feature,
+        job_key,
+        started_at,
+        ended_at,
+        cast(started_at as date) as started_date,
+        entry_point,
+        session_number,
+        is_first_use,
+        event_count,
+        prompt_count,
+        prompt_help_count,
+        manual_context_chars,
+        output_count,
+        failed_output_count,
+        regeneration_count,
+        viewed_output_count,
+        verified_output_count,
+        accepted_output_count,
+        copied_output_count,
+        is_empty_open,
+        is_rage_prompting,
+        is_copy_out_ending,
+        {%- for stage in ai_adoption_chain_stages() %}
+        is_{{ stage }}_passed,
+        {%- endfor %}
+        furthest_stage,
+        break_stage,
+        return_window_ends_at,
+        is_return_window_elapsed,
+        has_second_session_in_window
+    from sessions
+
+)
+
+select * from final
