@@ -59,11 +59,11 @@ rolled_up as (
         min(case when action = 'output_generated' then occurred_at end) as generated_at,
         max(case when action = 'output_generated' and generation_rank = 1 then output_chars end) as output_chars,
         max(case when action = 'output_generated' and generation_rank = 1 then latency_ms end) as latency_ms,
-        sum(case when action in ('output_generated', 'output_regenerated') then input_tokens end) as input_tokens,
-        sum(case when action in ('output_generated', 'output_regenerated') then output_tokens end) as output_tokens,
+        cast(sum(case when action in ('output_generated', 'output_regenerated') then input_tokens end) as {{ ai_adoption_type('integer') }}) as input_tokens,
+        cast(sum(case when action in ('output_generated', 'output_regenerated') then output_tokens end) as {{ ai_adoption_type('integer') }}) as output_tokens,
         sum(case when action in ('output_generated', 'output_regenerated') then cost_usd end) as cost_usd,
         min(case when action = 'output_viewed' then occurred_at end) as first_viewed_at,
-        sum(case when action = 'output_regenerated' then 1 else 0 end) as regeneration_count,
+        count(case when action = 'output_regenerated' then 1 end) as regeneration_count,
         max(case when action in ('source_inspected', 'output_compared') then 1 else 0 end) as inspected_flag,
         min(case when action in {{ decision_list }} then occurred_at end) as first_decision_at,
         min(case when action = 'output_copied' then occurred_at end) as first_copied_at,
@@ -85,11 +85,10 @@ regenerations as (
 
     select
         events.output_id,
-        sum(case
+        count(case
             when events.action = 'output_regenerated'
                 and (rolled_up.first_decision_at is null or events.occurred_at < rolled_up.first_decision_at)
                 then 1
-            else 0
         end) as regenerations_before_decision
     from events
     inner join rolled_up

@@ -32,7 +32,7 @@ acceptance_sequenced as (
 
     select
         *,
-        sum(case when action in {{ acceptance_list }} then 1 else 0 end) over (
+        count(case when action in {{ acceptance_list }} then 1 end) over (
             partition by session_key
             order by occurred_at, event_id
             rows between unbounded preceding and current row
@@ -86,15 +86,15 @@ session_events as (
         min(occurred_at) as started_at,
         max(occurred_at) as ended_at,
         max(case when entry_point is not null and entry_point_rank = 1 then entry_point end) as entry_point,
-        sum(case when action = 'feature_opened' then 1 else 0 end) as open_count,
-        sum(case when action = 'prompt_submitted' then 1 else 0 end) as prompt_count,
-        sum(case when action = 'prompt_help_requested' then 1 else 0 end) as prompt_help_count,
-        sum(case when action = 'context_added' and context_source = 'auto' then 1 else 0 end) as auto_context_count,
-        coalesce(sum(case
+        count(case when action = 'feature_opened' then 1 end) as open_count,
+        count(case when action = 'prompt_submitted' then 1 end) as prompt_count,
+        count(case when action = 'prompt_help_requested' then 1 end) as prompt_help_count,
+        count(case when action = 'context_added' and context_source = 'auto' then 1 end) as auto_context_count,
+        cast(coalesce(sum(case
             when action = 'context_added' and coalesce(context_source, 'manual') = 'manual'
                 then context_chars
-        end), 0) as manual_context_chars,
-        sum(case when action = 'output_failed' then 1 else 0 end) as failed_output_count,
+        end), 0) as {{ ai_adoption_type('integer') }}) as manual_context_chars,
+        count(case when action = 'output_failed' then 1 end) as failed_output_count,
         count(*) as event_count
     from acceptance_sequenced
     group by 1
@@ -106,13 +106,13 @@ session_outputs as (
     select
         session_key,
         count(*) as output_count,
-        sum(case when is_usable then 1 else 0 end) as usable_output_count,
-        sum(case when is_viewed then 1 else 0 end) as viewed_output_count,
-        sum(case when verification_outcome in ('passed', 'undecided') then 1 else 0 end) as unblocked_output_count,
-        sum(case when is_verified then 1 else 0 end) as verified_output_count,
-        sum(case when is_accepted then 1 else 0 end) as accepted_output_count,
-        sum(case when is_copied_out then 1 else 0 end) as copied_output_count,
-        sum(regeneration_count) as regeneration_count
+        count(case when is_usable then 1 end) as usable_output_count,
+        count(case when is_viewed then 1 end) as viewed_output_count,
+        count(case when verification_outcome in ('passed', 'undecided') then 1 end) as unblocked_output_count,
+        count(case when is_verified then 1 end) as verified_output_count,
+        count(case when is_accepted then 1 end) as accepted_output_count,
+        count(case when is_copied_out then 1 end) as copied_output_count,
+        cast(sum(regeneration_count) as {{ ai_adoption_type('integer') }}) as regeneration_count
     from outputs
     group by 1
 

@@ -40,7 +40,7 @@ output_totals as (
     select
         feature,
         count(*) as lifetime_outputs_generated,
-        sum(case when is_accepted then 1 else 0 end) as lifetime_outputs_accepted
+        count(case when is_accepted then 1 end) as lifetime_outputs_accepted
     from outputs
     group by 1
 

@@ -77,12 +77,11 @@ user_outputs as (
     select
         outputs.user_id,
         count(*) as lifetime_outputs_generated,
-        sum(case when outputs.is_accepted then 1 else 0 end) as lifetime_outputs_accepted,
-        sum(case
+        count(case when outputs.is_accepted then 1 end) as lifetime_outputs_accepted,
+        count(case
             when {{ ai_adoption_seconds_between('outputs.generated_at', 'horizon.data_as_of') }}
                 < {{ segment_weeks * 604800 }}
                 then 1
-            else 0
         end) as trailing_outputs_generated
     from outputs
     cross join horizon

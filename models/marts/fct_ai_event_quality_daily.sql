@@ -23,11 +23,11 @@ arrivals as (
     select
         cast(effective_loaded_at as date) as load_date,
         count(*) as rows_received,
-        sum(case when rejection_reason is null and copy_rank = 1 then 1 else 0 end) as events_clean,
-        sum(case when is_duplicate then 1 else 0 end) as duplicates,
-        sum(case when rejection_reason is not null then 1 else 0 end) as rows_rejected,
+        count(case when rejection_reason is null and copy_rank = 1 then 1 end) as events_clean,
+        count(case when is_duplicate then 1 end) as duplicates,
+        count(case when rejection_reason is not null then 1 end) as rows_rejected,
         {%- for reason in ai_adoption_rejection_reasons() %}
-        sum(case when rejection_reason = '{{ reason }}' then 1 else 0 end) as rejected_{{ reason }}{{ ',' if not loop.last }}
+        count(case when rejection_reason = '{{ reason }}' then 1 end) as rejected_{{ reason }}{{ ',' if not loop.last }}
         {%- endfor %}
     from checked
     group by 1
@@ -38,12 +38,11 @@ clean_days as (
 
     select
         cast(loaded_at as date) as load_date,
-        sum(case when not is_mapped then 1 else 0 end) as unmapped_events,
+        count(case when not is_mapped then 1 end) as unmapped_events,
         count(distinct case when not is_mapped then event_name end) as unmapped_event_names,
-        sum(case when is_orphan_output_event then 1 else 0 end) as orphan_output_events,
-        sum(case
+        count(case when is_orphan_output_event then 1 end) as orphan_output_events,
+        count(case
             when {{ ai_adoption_seconds_between('occurred_at', 'loaded_at') }} > {{ late_seconds }} then 1
-            else 0
         end) as late_arrivals,
         min(occurred_at) as first_occurred_at,
         max(occurred_at) as last_occurred_at

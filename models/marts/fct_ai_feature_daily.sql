@@ -35,7 +35,7 @@ top_decile as (
     select
         feature,
         generated_date,
-        sum(user_outputs) as top_decile_user_outputs
+        cast(sum(user_outputs) as {{ ai_adoption_type('integer') }}) as top_decile_user_outputs
     from (
         select
             feature,
@@ -60,19 +60,19 @@ session_days as (
         count(distinct user_id) as users,
         count(distinct case when is_first_use then user_id end) as new_users,
         count(*) as sessions,
-        sum(case when output_count > 0 then 1 else 0 end) as sessions_with_output,
-        sum(case when accepted_output_count > 0 then 1 else 0 end) as sessions_handed_off,
-        sum(case when prompt_count > 0 then 1 else 0 end) as sessions_with_prompt,
-        sum(case when is_empty_open then 1 else 0 end) as empty_open_sessions,
-        sum(case when is_rage_prompting then 1 else 0 end) as rage_prompt_sessions,
-        sum(prompt_count) as prompts,
-        sum(prompt_help_count) as prompt_help_requests,
+        count(case when output_count > 0 then 1 end) as sessions_with_output,
+        count(case when accepted_output_count > 0 then 1 end) as sessions_handed_off,
+        count(case when prompt_count > 0 then 1 end) as sessions_with_prompt,
+        count(case when is_empty_open then 1 end) as empty_open_sessions,
+        count(case when is_rage_prompting then 1 end) as rage_prompt_sessions,
+        cast(sum(prompt_count) as {{ ai_adoption_type('integer') }}) as prompts,
+        cast(sum(prompt_help_count) as {{ ai_adoption_type('integer') }}) as prompt_help_requests,
         {%- for stage in stages %}
-        sum(case when is_{{ stage }}_passed is not null then 1 else 0 end) as {{ stage }}_measured_sessions,
-        sum(case when is_{{ stage }}_passed then 1 else 0 end) as {{ stage }}_passed_sessions,
+        count(case when is_{{ stage }}_passed is not null then 1 end) as {{ stage }}_measured_sessions,
+        count(case when is_{{ stage }}_passed then 1 end) as {{ stage }}_passed_sessions,
         {%- endfor %}
-        sum(case when is_return_window_elapsed then 1 else 0 end) as return_eligible_sessions,
-        sum(case when is_return_window_elapsed and is_return_passed then 1 else 0 end) as returned_sessions,
+        count(case when is_return_window_elapsed then 1 end) as return_eligible_sessions,
+        count(case when is_return_window_elapsed and is_return_passed then 1 end) as returned_sessions,
         count(distinct case when is_first_use and is_return_window_elapsed then user_id end) as second_use_eligible_users,
         count(distinct case
             when is_first_use and is_return_window_elapsed and has_second_session_in_window then user_id
@@ -94,25 +94,25 @@ output_days as (
         feature,
         generated_date as activity_date,
         count(*) as outputs_generated,
-        sum(case when is_accepted then 1 else 0 end) as outputs_accepted,
-        sum(coalesce(output_chars, 0)) as output_chars_generated,
-        sum(case when is_accepted then coalesce(output_chars, 0) else 0 end) as output_chars_accepted,
-        sum(case when is_edited then 1 else 0 end) as outputs_edited,
+        count(case when is_accepted then 1 end) as outputs_accepted,
+        cast(sum(coalesce(output_chars, 0)) as {{ ai_adoption_type('integer') }}) as output_chars_generated,
+        cast(sum(case when is_accepted then coalesce(output_chars, 0) else 0 end) as {{ ai_adoption_type('integer') }}) as output_chars_accepted,
+        count(case when is_edited then 1 end) as outputs_edited,
         sum(case when is_accepted then coalesce(edit_distance, 0) else 0 end) as accepted_edit_distance_sum,
-        sum(case when is_accepted and edit_distance >= {{ heavy_edit }} then 1 else 0 end) as heavy_edit_outputs,
-        sum(case when is_viewed then 1 else 0 end) as outputs_viewed,
-        sum(case when is_verified then 1 else 0 end) as outputs_verified,
-        sum(case when is_viewed_without_action then 1 else 0 end) as outputs_viewed_without_action,
-        sum(case when is_copied_out then 1 else 0 end) as outputs_copied_out,
-        sum(case when is_rejected then 1 else 0 end) as outputs_rejected,
-        sum(regeneration_count) as regenerations,
-        sum(coalesce(cost_usd, 0)) as cost_usd,
-        sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)) as tokens,
+        count(case when is_accepted and edit_distance >= {{ heavy_edit }} then 1 end) as heavy_edit_outputs,
+        count(case when is_viewed then 1 end) as outputs_viewed,
+        count(case when is_verified then 1 end) as outputs_verified,
+        count(case when is_viewed_without_action then 1 end) as outputs_viewed_without_action,
+        count(case when is_copied_out then 1 end) as outputs_copied_out,
+        count(case when is_rejected then 1 end) as outputs_rejected,
+        cast(sum(regeneration_count) as {{ ai_adoption_type('integer') }}) as regenerations,
+        cast(sum(coalesce(cost_usd, 0)) as {{ ai_adoption_type('double') }}) as cost_usd,
+        cast(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)) as {{ ai_adoption_type('integer') }}) as tokens,
         {{ ai_adoption_percentile('latency_ms', 0.5) }} as latency_p50_ms,
         {{ ai_adoption_percentile('latency_ms', 0.9) }} as latency_p90_ms,
-        sum(case when rating is not null then 1 else 0 end) as outputs_with_feedback,
-        sum(case when rating > 0 then 1 else 0 end) as positive_ratings,
-        sum(case when rating < 0 then 1 else 0 end) as negative_ratings
+        count(case when rating is not null then 1 end) as outputs_with_feedback,
+        count(case when rating > 0 then 1 end) as positive_ratings,
+        count(case when rating < 0 then 1 end) as negative_ratings
     from outputs
     group by 1, 2
 
