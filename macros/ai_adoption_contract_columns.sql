@@ -67,3 +67,18 @@
 {% macro ai_adoption_chain_stages() %}
     {{ return(['trigger', 'context', 'output', 'verification', 'handoff', 'return']) }}
 {% endmacro %}
+
+
+{#- The canonical actions that make an output accepted (a handoff). -#}
+{% macro ai_adoption_acceptance_actions() %}
+    {{ return([
+        'output_accepted', 'output_inserted', 'output_shared', 'output_sent',
+        'output_saved', 'output_approved', 'output_cited',
+    ]) }}
+{% endmacro %}
+
+
+{#- A list of names as a SQL tuple of string literals: ('a', 'b'). -#}
+{% macro ai_adoption_sql_list(names) -%}
+    ('{{ names | join("', '") }}')
+{%- endmacro %}

@@ -20,10 +20,12 @@ gap_marked as (
         *,
         case
             when session_id is not null then null
-            when lag(occurred_at) over (
-                partition by user_id, feature, session_id is null
-                order by occurred_at, event_id
-            ) is null then occurred_at
+            when lag(occurred_at)
+                    over (
+                        partition by user_id, feature, session_id is null
+                        order by occurred_at, event_id
+                    )
+                is null then occurred_at
             when {{ ai_adoption_seconds_between(
                 'lag(occurred_at) over (partition by user_id, feature, session_id is null order by occurred_at, event_id)',
                 'occurred_at'
@@ -68,8 +70,8 @@ final as (
         event_id,
         occurred_at,
         loaded_at,
-        {{ ai_adoption_hash_id('user_id') }} as user_id,
-        {{ ai_adoption_hash_id('account_id') }} as account_id,
+        {{ ai_adoption_hash_id('user_id') }},
+        {{ ai_adoption_hash_id('account_id') }},
         feature,
         job_key,
         session_id,

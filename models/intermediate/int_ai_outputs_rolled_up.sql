@@ -1,12 +1,9 @@
 {#- One row per generated output: what happened to it, rolled up from every
     event that carries its output_id. Events about outputs that were never
     generated are left out here (they are flagged in staging). -#}
-{%- set acceptance_actions = [
-    'output_accepted', 'output_inserted', 'output_shared', 'output_sent',
-    'output_saved', 'output_approved', 'output_cited'
-] -%}
-{%- set acceptance_list = "('" ~ (acceptance_actions | join("', '")) ~ "')" -%}
-{%- set decision_list = "('output_edited', 'output_rejected', '" ~ (acceptance_actions | join("', '")) ~ "')" -%}
+{%- set acceptance_list = ai_adoption_sql_list(ai_adoption_acceptance_actions()) -%}
+{%- set decision_actions = ['output_edited', 'output_rejected'] + ai_adoption_acceptance_actions() -%}
+{%- set decision_list = ai_adoption_sql_list(decision_actions) -%}
 {%- set regeneration_loop = var('ai_adoption_regeneration_loop_threshold', 2) -%}
 {%- set decision_window = var('ai_adoption_decision_window_seconds', 300) -%}
 
@@ -59,8 +56,18 @@ rolled_up as (
         min(case when action = 'output_generated' then occurred_at end) as generated_at,
         max(case when action = 'output_generated' and generation_rank = 1 then output_chars end) as output_chars,
         max(case when action = 'output_generated' and generation_rank = 1 then latency_ms end) as latency_ms,
-        cast(sum(case when action in ('output_generated', 'output_regenerated') then input_tokens end) as {{ ai_adoption_type('integer') }}) as input_tokens,
-        cast(sum(case when action in ('output_generated', 'output_regenerated') then output_tokens end) as {{ ai_adoption_type('integer') }}) as output_tokens,
+        cast(
+            sum(
+                case when action in ('output_generated', 'output_regenerated') then input_tokens end
+            ) as {{ ai_adoption_type('integer') }}
+        )
+            as input_tokens,
+        cast(
+            sum(
+                case when action in ('output_generated', 'output_regenerated') then output_tokens end
+            ) as {{ ai_adoption_type('integer') }}
+        )
+            as output_tokens,
         sum(case when action in ('output_generated', 'output_regenerated') then cost_usd end) as cost_usd,
         min(case when action = 'output_viewed' then occurred_at end) as first_viewed_at,
         count(case when action = 'output_regenerated' then 1 end) as regeneration_count,
@@ -74,7 +81,8 @@ rolled_up as (
         max(case when action in {{ acceptance_list }} and acceptance_rank = 1 then action end) as first_handoff_action,
         max(case when destination is not null and destination_rank = 1 then destination end) as destination,
         max(case when action = 'output_rejected' then 1 else 0 end) as rejected_flag,
-        max(case when action = 'feedback_given' and rating is not null and latest_rating_rank = 1 then rating end) as rating,
+        max(case when action = 'feedback_given' and rating is not null and latest_rating_rank = 1 then rating end)
+            as rating,
         min(case when action not in ('output_generated', 'output_viewed') then occurred_at end) as first_action_at
     from ordered
     group by 1

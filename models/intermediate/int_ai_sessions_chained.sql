@@ -6,7 +6,7 @@
 {%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold', 500) -%}
 {%- set rage_count = var('ai_adoption_rage_prompt_count', 3) -%}
 {%- set rage_seconds = var('ai_adoption_rage_prompt_seconds', 60) -%}
-{%- set acceptance_list = "('output_accepted', 'output_inserted', 'output_shared', 'output_sent', 'output_saved', 'output_approved', 'output_cited')" -%}
+{%- set acceptance_list = ai_adoption_sql_list(ai_adoption_acceptance_actions()) -%}
 
 with
 
@@ -179,8 +179,8 @@ flagged as (
         case
             when measures_context
                 then (prompt_count > 0 or output_count > 0 or failed_output_count > 0)
-                and prompt_help_count = 0
-                and manual_context_chars <= {{ context_chars_limit }}
+                    and prompt_help_count = 0
+                    and manual_context_chars <= {{ context_chars_limit }}
         end as is_context_passed,
         case when measures_output then usable_output_count > 0 end as is_output_passed,
         case when measures_verification then unblocked_output_count > 0 end as is_verification_passed,
@@ -203,12 +203,12 @@ final as (
         *,
         case
             {%- for stage in stages | reverse %}
-            when is_{{ stage }}_passed then '{{ stage }}'
+                when is_{{ stage }}_passed then '{{ stage }}'
             {%- endfor %}
         end as furthest_stage,
         case
             {%- for stage in stages %}
-            when not is_{{ stage }}_passed then '{{ stage }}'
+                when not is_{{ stage }}_passed then '{{ stage }}'
             {%- endfor %}
         end as break_stage,
         session_number = 1 as is_first_use,

@@ -49,7 +49,7 @@ latest_account as (
         select
             user_id,
             account_id,
-            row_number() over (partition by user_id order by started_at desc, account_id) as recency
+            row_number() over (partition by user_id order by started_at desc, account_id asc) as recency
         from session_weeks
         where account_id is not null
     ) as ranked

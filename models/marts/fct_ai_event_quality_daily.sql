@@ -25,10 +25,10 @@ arrivals as (
         count(*) as rows_received,
         count(case when rejection_reason is null and copy_rank = 1 then 1 end) as events_clean,
         count(case when is_duplicate then 1 end) as duplicates,
-        count(case when rejection_reason is not null then 1 end) as rows_rejected,
         {%- for reason in ai_adoption_rejection_reasons() %}
-        count(case when rejection_reason = '{{ reason }}' then 1 end) as rejected_{{ reason }}{{ ',' if not loop.last }}
+            count(case when rejection_reason = '{{ reason }}' then 1 end) as rejected_{{ reason }},
         {%- endfor %}
+        count(case when rejection_reason is not null then 1 end) as rows_rejected
     from checked
     group by 1
 

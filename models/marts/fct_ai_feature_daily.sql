@@ -43,7 +43,7 @@ top_decile as (
             user_outputs,
             ntile(10) over (
                 partition by feature, generated_date
-                order by user_outputs desc, user_id
+                order by user_outputs desc, user_id asc
             ) as volume_decile
         from output_volume
     ) as ranked
@@ -68,12 +68,13 @@ session_days as (
         cast(sum(prompt_count) as {{ ai_adoption_type('integer') }}) as prompts,
         cast(sum(prompt_help_count) as {{ ai_adoption_type('integer') }}) as prompt_help_requests,
         {%- for stage in stages %}
-        count(case when is_{{ stage }}_passed is not null then 1 end) as {{ stage }}_measured_sessions,
-        count(case when is_{{ stage }}_passed then 1 end) as {{ stage }}_passed_sessions,
+            count(case when is_{{ stage }}_passed is not null then 1 end) as {{ stage }}_measured_sessions,
+            count(case when is_{{ stage }}_passed then 1 end) as {{ stage }}_passed_sessions,
         {%- endfor %}
         count(case when is_return_window_elapsed then 1 end) as return_eligible_sessions,
         count(case when is_return_window_elapsed and is_return_passed then 1 end) as returned_sessions,
-        count(distinct case when is_first_use and is_return_window_elapsed then user_id end) as second_use_eligible_users,
+        count(distinct case when is_first_use and is_return_window_elapsed then user_id end)
+            as second_use_eligible_users,
         count(distinct case
             when is_first_use and is_return_window_elapsed and has_second_session_in_window then user_id
         end) as second_use_users,
@@ -96,7 +97,8 @@ output_days as (
         count(*) as outputs_generated,
         count(case when is_accepted then 1 end) as outputs_accepted,
         cast(sum(coalesce(output_chars, 0)) as {{ ai_adoption_type('integer') }}) as output_chars_generated,
-        cast(sum(case when is_accepted then coalesce(output_chars, 0) else 0 end) as {{ ai_adoption_type('integer') }}) as output_chars_accepted,
+        cast(sum(case when is_accepted then coalesce(output_chars, 0) else 0 end) as {{ ai_adoption_type('integer') }})
+            as output_chars_accepted,
         count(case when is_edited then 1 end) as outputs_edited,
         sum(case when is_accepted then coalesce(edit_distance, 0) else 0 end) as accepted_edit_distance_sum,
         count(case when is_accepted and edit_distance >= {{ heavy_edit }} then 1 end) as heavy_edit_outputs,
@@ -107,7 +109,8 @@ output_days as (
         count(case when is_rejected then 1 end) as outputs_rejected,
         cast(sum(regeneration_count) as {{ ai_adoption_type('integer') }}) as regenerations,
         cast(sum(coalesce(cost_usd, 0)) as {{ ai_adoption_type('double') }}) as cost_usd,
-        cast(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)) as {{ ai_adoption_type('integer') }}) as tokens,
+        cast(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)) as {{ ai_adoption_type('integer') }})
+            as tokens,
         {{ ai_adoption_percentile('latency_ms', 0.5) }} as latency_p50_ms,
         {{ ai_adoption_percentile('latency_ms', 0.9) }} as latency_p90_ms,
         count(case when rating is not null then 1 end) as outputs_with_feedback,
@@ -120,9 +123,15 @@ output_days as (
 
 spine as (
 
-    select feature, activity_date from session_days
+    select
+        feature,
+        activity_date
+    from session_days
     union
-    select feature, activity_date from output_days
+    select
+        feature,
+        activity_date
+    from output_days
 
 ),
 
@@ -142,8 +151,8 @@ joined as (
         coalesce(session_days.prompts, 0) as prompts,
         coalesce(session_days.prompt_help_requests, 0) as prompt_help_requests,
         {%- for stage in stages %}
-        coalesce(session_days.{{ stage }}_measured_sessions, 0) as {{ stage }}_measured_sessions,
-        coalesce(session_days.{{ stage }}_passed_sessions, 0) as {{ stage }}_passed_sessions,
+            coalesce(session_days.{{ stage }}_measured_sessions, 0) as {{ stage }}_measured_sessions,
+            coalesce(session_days.{{ stage }}_passed_sessions, 0) as {{ stage }}_passed_sessions,
         {%- endfor %}
         coalesce(session_days.return_eligible_sessions, 0) as return_eligible_sessions,
         coalesce(session_days.returned_sessions, 0) as returned_sessions,
@@ -175,20 +184,21 @@ joined as (
     from spine
     left join session_days
         on spine.feature = session_days.feature
-        and spine.activity_date = session_days.activity_date
+            and spine.activity_date = session_days.activity_date
     left join output_days
         on spine.feature = output_days.feature
-        and spine.activity_date = output_days.activity_date
+            and spine.activity_date = output_days.activity_date
     left join top_decile
         on spine.feature = top_decile.feature
-        and spine.activity_date = top_decile.generated_date
+            and spine.activity_date = top_decile.generated_date
 
 ),
 
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(['feature', "'|'", 'cast(activity_date as ' ~ ai_adoption_type('string') ~ ')'])) }} as feature_day_key,
+        {{ dbt.hash(dbt.concat(['feature', "'|'", 'cast(activity_date as ' ~ ai_adoption_type('string') ~ ')'])) }}
+            as feature_day_key,
         *,
         {{ ai_adoption_ratio('outputs_accepted', 'outputs_generated') }} as acceptance_rate,
         {{ ai_adoption_ratio('output_chars_accepted', 'output_chars_generated') }} as acceptance_rate_chars,

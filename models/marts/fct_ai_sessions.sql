@@ -39,7 +39,7 @@ final as (
         is_rage_prompting,
         is_copy_out_ending,
         {%- for stage in ai_adoption_chain_stages() %}
-        is_{{ stage }}_passed,
+            is_{{ stage }}_passed,
         {%- endfor %}
         furthest_stage,
         break_stage,

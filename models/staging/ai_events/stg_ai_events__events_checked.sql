@@ -84,9 +84,9 @@ typed as (
         nullif(trim(raw_events.event_name), '') as event_name,
         {%- for name, kind in optional.items() if name != 'loaded_at' %}
             {%- if kind == 'string' %}
-        nullif(trim(raw_events.{{ name }}), '') as {{ name }},
+                nullif(trim(raw_events.{{ name }}), '') as {{ name }},
             {%- else %}
-        {{ ai_adoption_try_cast("nullif(trim(raw_events." ~ name ~ "), '')", kind) }} as {{ name }},
+                {{ ai_adoption_try_cast("nullif(trim(raw_events." ~ name ~ "), '')", kind) }} as {{ name }},
             {%- endif %}
         {%- endfor %}
         action_map.action,
@@ -106,15 +106,15 @@ checked as (
         *,
         case
             {%- for name in ai_adoption_required_columns() %}
-            when {{ name }} is null and nullif(trim(raw_{{ name }}), '') is null
-                then 'missing_{{ name }}'
+                when {{ name }} is null and nullif(trim(raw_{{ name }}), '') is null
+                    then 'missing_{{ name }}'
             {%- endfor %}
             when occurred_at is null then 'unparseable_occurred_at'
             when loaded_at is null and nullif(trim(raw_loaded_at), '') is not null
                 then 'unparseable_loaded_at'
             {%- for name in numeric %}
-            when {{ name }} is null and nullif(trim(raw_{{ name }}), '') is not null
-                then 'unparseable_{{ name }}'
+                when {{ name }} is null and nullif(trim(raw_{{ name }}), '') is not null
+                    then 'unparseable_{{ name }}'
             {%- endfor %}
             when occurred_at > {{ dbt.dateadd(
                 'hour',

@@ -16,23 +16,25 @@ source as (
 as_text as (
 
     select
-        {%- for name in ai_adoption_required_columns() %}
-            cast({{ name }} as {{ text_type }}) as {{ name }},
-        {%- endfor %}
         {%- for name in ai_adoption_optional_columns() %}
             {%- if name in present and has_properties %}
-            coalesce(
-                cast({{ name }} as {{ text_type }}),
-                {{ ai_adoption_json_get('properties', name) }}
-            ) as {{ name }}{{ ',' if not loop.last }}
+                coalesce(
+                    cast({{ name }} as {{ text_type }}),
+                    {{ ai_adoption_json_get('properties', name) }}
+                ) as {{ name }},
             {%- elif name in present %}
-            cast({{ name }} as {{ text_type }}) as {{ name }}{{ ',' if not loop.last }}
+                cast({{ name }} as {{ text_type }}) as {{ name }},
             {%- elif has_properties %}
-            {{ ai_adoption_json_get('properties', name) }} as {{ name }}{{ ',' if not loop.last }}
+                {{ ai_adoption_json_get('properties', name) }} as {{ name }},
             {%- else %}
-            cast(null as {{ text_type }}) as {{ name }}{{ ',' if not loop.last }}
+                cast(null as {{ text_type }}) as {{ name }},
             {%- endif %}
         {%- endfor %}
+        cast(event_id as {{ text_type }}) as event_id,
+        cast(occurred_at as {{ text_type }}) as occurred_at,
+        cast(user_id as {{ text_type }}) as user_id,
+        cast(feature as {{ text_type }}) as feature,
+        cast(event_name as {{ text_type }}) as event_name
 
     from source
 

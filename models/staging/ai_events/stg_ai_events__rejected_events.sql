@@ -13,11 +13,11 @@ rejected as (
 final as (
 
     select
-        rejection_reason,
-        cast(effective_loaded_at as date) as load_date,
         {%- for name in ai_adoption_required_columns() + (ai_adoption_optional_columns().keys() | list) %}
-        raw_{{ name }} as {{ name }}{{ ',' if not loop.last }}
+            raw_{{ name }} as {{ name }},
         {%- endfor %}
+        cast(effective_loaded_at as date) as load_date,
+        rejection_reason
     from rejected
 
 )
