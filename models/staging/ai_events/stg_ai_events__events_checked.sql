@@ -119,7 +119,7 @@ checked as (
             when occurred_at > {{ dbt.dateadd(
                 'hour',
                 var('ai_adoption_max_future_skew_hours', 24),
-                'coalesce(loaded_at, occurred_at)'
+                'coalesce(loaded_at, cast(' ~ dbt.current_timestamp() ~ ' as ' ~ ai_adoption_type('timestamp') ~ '))'
             ) }}
                 then 'future_occurred_at'
             when edit_distance < 0 or edit_distance > 1 then 'edit_distance_out_of_range'

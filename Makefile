@@ -1,0 +1,57 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+EVENTS ?= 200000
+SEED ?= 42
+DATA ?= data/events
+DB ?= target/ai_adoption.duckdb
+DBT_ARGS := --profiles-dir .
+SOURCE_VARS := '{ai_adoption_source_path: "$(DATA)/*.parquet"}'
+
+.PHONY: help venv data demo build summary test lint pytest docs clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(STAMP)  ## create .venv with the pinned packages
+
+data: $(STAMP)  ## generate the sample event log (EVENTS, SEED, DATA)
+	$(BIN)/ai-adoption generate --out $(DATA) --events $(EVENTS) --seed $(SEED)
+
+build: $(STAMP)  ## dbt build on the events in DATA (DuckDB file DB)
+	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt build $(DBT_ARGS) --vars $(SOURCE_VARS)
+
+summary: $(STAMP)  ## print the per-feature metrics from DB
+	$(BIN)/ai-adoption summary --database $(DB)
+
+demo: data build summary  ## generate ~200k events, build everything on DuckDB, print the metrics
+
+lint: $(STAMP)  ## ruff, mypy and sqlfluff (dbt templater)
+	$(BIN)/ruff check src pytests
+	$(BIN)/ruff format --check src pytests
+	$(BIN)/mypy src
+	AI_ADOPTION_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
+
+pytest: $(STAMP)  ## generator tests and end-to-end dbt builds checked against Python
+	$(BIN)/pytest -q
+
+test: lint pytest  ## everything CI runs
+
+docs: $(STAMP)  ## build the dbt docs site into target/
+	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt docs generate $(DBT_ARGS) --vars $(SOURCE_VARS)
+
+clean:  ## remove generated data and build output (keeps .venv)
+	rm -rf target data logs

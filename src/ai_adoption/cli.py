@@ -1,0 +1,197 @@
+"""Command line interface: ``ai-adoption <command> ...``.
+
+Commands are registered with :func:`command`: a registrar receives the
+subparsers object, adds its own parser and sets ``handler`` (a function taking
+the parsed arguments and returning an exit code) as a default. Adding a
+command such as ``summary`` later is one more decorated function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ai_adoption import __version__
+from ai_adoption.generator import (
+    DEFAULT_END_DATE,
+    REJECTED_KINDS,
+    GeneratorConfig,
+    generate,
+    write_log,
+)
+from ai_adoption.summary import feature_summaries, format_table, quality_line
+
+logger = logging.getLogger("ai_adoption.cli")
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+Handler = Callable[[argparse.Namespace], int]
+Registrar = Callable[["Subparsers"], None]
+
+_REGISTRARS: list[Registrar] = []
+
+
+def command(registrar: Registrar) -> Registrar:
+    """Register a function that adds one subcommand to the parser."""
+    _REGISTRARS.append(registrar)
+    return registrar
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
+# ---- generate -------------------------------------------------------------------------------
+
+
+@command
+def _register_generate(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="write a synthetic raw AI-feature event log as Parquet",
+        description=(
+            "Write a deterministic synthetic event log (DIR/part-NNNN.parquet, split in "
+            "loaded_at order) and DIR/truth.json with the counts it was built with. The same "
+            "seed and arguments always give the same data."
+        ),
+    )
+    parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    parser.add_argument(
+        "--events",
+        type=_positive_int,
+        default=200_000,
+        help="target number of good events (default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
+    parser.add_argument(
+        "--days", type=_positive_int, default=90, help="days of activity (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--end-date",
+        type=_iso_date,
+        default=DEFAULT_END_DATE,
+        metavar="YYYY-MM-DD",
+        help="last day of activity, inclusive (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--parts",
+        type=_positive_int,
+        default=4,
+        help="number of Parquet files (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--clean",
+        action="store_true",
+        help="no malformed rows, no duplicates, no unmapped names, no orphans",
+    )
+    parser.set_defaults(handler=_run_generate)
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    cfg = GeneratorConfig(
+        events=args.events,
+        seed=args.seed,
+        days=args.days,
+        end_date=args.end_date,
+        clean=args.clean,
+    )
+    log = generate(cfg)
+    write_log(log, args.out, args.parts)
+    truth = log.truth
+    rejected = sum(truth["injected"][k] for k in REJECTED_KINDS)
+    print(
+        f"wrote {truth['rows_total']} rows to {args.out} in {args.parts} part(s): "
+        f"{truth['good_events']} good events, {truth['duplicates']} duplicates, "
+        f"{rejected} malformed rows; {truth['start_date']}..{truth['end_date']}, "
+        f"seed {truth['seed']} ({time.perf_counter() - started:.1f}s)"
+    )
+    return 0
+
+
+# ---- summary --------------------------------------------------------------------------------
+
+
+@command
+def _register_summary(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "summary",
+        help="print acceptance, edit depth, handoff and return per feature",
+        description=(
+            "Read the marts of a built DuckDB warehouse and print the headline metrics per "
+            "feature, recomputed from the additive counts over the whole period."
+        ),
+    )
+    parser.add_argument(
+        "--database",
+        default="target/ai_adoption.duckdb",
+        help="DuckDB file built by dbt (default: %(default)s)",
+    )
+    parser.set_defaults(handler=_run_summary)
+
+
+def _run_summary(args: argparse.Namespace) -> int:
+    database = Path(args.database)
+    print(format_table(feature_summaries(database)))
+    print()
+    print(quality_line(database))
+    return 0
+
+
+# ---- entry point ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ai-adoption",
+        description="Tools around the ai_adoption dbt package.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="logging level (default: %(default)s)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for registrar in _REGISTRARS:
+        registrar(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("ai_adoption").setLevel(getattr(logging, args.log_level))
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (OSError, ValueError) as exc:
+        logger.error("%s failed: %s", args.command, exc)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
