@@ -15,13 +15,15 @@ daily as (
 stages as (
 
     {%- for stage in ai_adoption_chain_stages() %}
+        {%- if not loop.first %}
+            union all
+        {%- endif %}
         select
             {{ loop.index }} as stage_order,
             '{{ stage }}' as stage,
             sum({{ stage }}_measured_sessions) as measured_sessions,
             sum({{ stage }}_passed_sessions) as passed_sessions
         from daily
-                {{ 'union all' if not loop.last }}
     {%- endfor %}
 
 ),

@@ -23,4 +23,4 @@ final as (
 )
 
 select * from final
-order by load_date asc, rejected_rows desc
+order by 2 asc, 3 desc
