@@ -14,3 +14,17 @@
 {% macro spark__ai_adoption_json_get(json_column, key) -%}
     get_json_object({{ json_column }}, '$.{{ key }}')
 {%- endmacro %}
+
+
+{#- True when the text parses as JSON. -#}
+{% macro ai_adoption_json_is_valid(json_column) %}
+    {{ return(adapter.dispatch('ai_adoption_json_is_valid', 'ai_adoption')(json_column)) }}
+{% endmacro %}
+
+{% macro default__ai_adoption_json_is_valid(json_column) -%}
+    json_valid({{ json_column }})
+{%- endmacro %}
+
+{% macro spark__ai_adoption_json_is_valid(json_column) -%}
+    (get_json_object({{ json_column }}, '$') is not null)
+{%- endmacro %}

@@ -28,6 +28,12 @@ features as (
 
 ),
 
+horizon as (
+
+    select data_as_of from {{ ref('int_ai_data_horizon') }}
+
+),
+
 acceptance_sequenced as (
 
     select
@@ -149,22 +155,23 @@ joined as (
 sequenced as (
 
     select
-        *,
+        joined.*,
         row_number() over (
-            partition by user_id, feature
-            order by started_at, session_key
+            partition by joined.user_id, joined.feature
+            order by joined.started_at, joined.session_key
         ) as session_number,
-        lead(started_at) over (
-            partition by user_id, feature, job_key
-            order by started_at, session_key
+        lead(joined.started_at) over (
+            partition by joined.user_id, joined.feature, joined.job_key
+            order by joined.started_at, joined.session_key
         ) as next_same_job_started_at,
-        lead(started_at) over (
-            partition by user_id, feature
-            order by started_at, session_key
+        lead(joined.started_at) over (
+            partition by joined.user_id, joined.feature
+            order by joined.started_at, joined.session_key
         ) as next_feature_session_started_at,
-        max(ended_at) over () as data_as_of,
-        {{ dbt.dateadd('day', window_days, 'started_at') }} as return_window_ends_at
+        {{ dbt.dateadd('day', window_days, 'joined.started_at') }} as return_window_ends_at,
+        horizon.data_as_of
     from joined
+    cross join horizon
 
 ),
 

@@ -21,7 +21,7 @@ outputs as (
 
 horizon as (
 
-    select max(ended_at) as data_as_of from sessions
+    select data_as_of from {{ ref('int_ai_data_horizon') }}
 
 ),
 

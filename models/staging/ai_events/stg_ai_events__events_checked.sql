@@ -76,6 +76,7 @@ typed as (
         {%- for name in ai_adoption_required_columns() + (optional.keys() | list) %}
             raw_events.{{ name }} as raw_{{ name }},
         {%- endfor %}
+        raw_events.properties as raw_properties,
         nullif(trim(raw_events.event_id), '') as event_id,
         {{ ai_adoption_try_cast("nullif(trim(raw_events.occurred_at), '')", 'timestamp') }} as occurred_at,
         {{ ai_adoption_try_cast("nullif(trim(raw_events.loaded_at), '')", 'timestamp') }} as loaded_at,
@@ -109,6 +110,8 @@ checked as (
                 when {{ name }} is null and nullif(trim(raw_{{ name }}), '') is null
                     then 'missing_{{ name }}'
             {%- endfor %}
+            when nullif(trim(raw_properties), '') is not null and not {{ ai_adoption_json_is_valid('raw_properties') }}
+                then 'malformed_properties'
             when occurred_at is null then 'unparseable_occurred_at'
             when loaded_at is null and nullif(trim(raw_loaded_at), '') is not null
                 then 'unparseable_loaded_at'

@@ -16,6 +16,7 @@ final as (
         {%- for name in ai_adoption_required_columns() + (ai_adoption_optional_columns().keys() | list) %}
             raw_{{ name }} as {{ name }},
         {%- endfor %}
+        raw_properties as properties,
         cast(effective_loaded_at as date) as load_date,
         rejection_reason
     from rejected
