@@ -82,3 +82,36 @@
 {% macro ai_adoption_sql_list(names) -%}
     ('{{ names | join("', '") }}')
 {%- endmacro %}
+
+
+{#- The usage signals of the diagnosis: for each, the var holding its
+    threshold and the column that is its sample size (its denominator). Which
+    shape a signal points to and in which direction it fires live in seed
+    ai_adoption_signals. -#}
+{% macro ai_adoption_signal_definitions() %}
+    {%- set samples = {
+        'empty_open_rate': 'sessions',
+        'manual_context_rate': 'sessions_with_prompt',
+        'prompt_help_requests_per_100_users': 'users',
+        'top_decile_output_share': 'outputs_generated',
+        'view_without_action_rate': 'outputs_viewed',
+        'copy_out_then_gone_rate': 'copy_out_users',
+        'generations_per_accepted_output': 'generations',
+        'regenerations_per_output': 'outputs_generated',
+        'rage_prompt_rate': 'sessions_with_prompt',
+        'acceptance_tenure_drop': 'least(early_tenure_outputs, late_tenure_outputs)',
+        'slow_decision_rate': 'decided_outputs',
+        'heavy_edit_rate': 'outputs_accepted',
+        'correction_loop_user_rate': 'editing_users',
+        'second_use_rate': 'second_use_eligible_users',
+        'return_rate': 'return_eligible_sessions',
+    } -%}
+    {%- set definitions = {} -%}
+    {%- for signal, sample in samples.items() -%}
+        {%- do definitions.update({signal: {
+            'threshold': var('ai_adoption_threshold_' ~ signal),
+            'sample': sample,
+        }}) -%}
+    {%- endfor -%}
+    {{ return(definitions) }}
+{% endmacro %}
