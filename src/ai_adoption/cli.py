@@ -24,7 +24,13 @@ from ai_adoption.generator import (
     generate,
     write_log,
 )
-from ai_adoption.summary import feature_summaries, format_table, quality_line
+from ai_adoption.summary import (
+    feature_diagnoses,
+    feature_summaries,
+    format_diagnoses,
+    format_table,
+    quality_line,
+)
 
 logger = logging.getLogger("ai_adoption.cli")
 
@@ -135,7 +141,7 @@ def _run_generate(args: argparse.Namespace) -> int:
 def _register_summary(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "summary",
-        help="print acceptance, edit depth, handoff and return per feature",
+        help="print the metrics and the diagnosis per feature",
         description=(
             "Read the marts of a built DuckDB warehouse and print the headline metrics per "
             "feature, recomputed from the additive counts over the whole period."
@@ -154,6 +160,8 @@ def _run_summary(args: argparse.Namespace) -> int:
     print(format_table(feature_summaries(database)))
     print()
     print(quality_line(database))
+    print()
+    print(format_diagnoses(feature_diagnoses(database)))
     return 0
 
 

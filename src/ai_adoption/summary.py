@@ -109,6 +109,105 @@ def quality_line(database: Path) -> str:
     )
 
 
+_DIAGNOSIS_QUERY = """
+with ranked as (
+    select
+        *,
+        row_number() over (
+            partition by feature
+            order by
+                case when primary_shape = 'insufficient_data' then 1 else 0 end,
+                period_start desc
+        ) as recency
+    from {schema}.fct_ai_feature_diagnosis
+),
+verdicts as (
+    select feature, count(*) as periods,
+        count(*) filter (where primary_shape = 'insufficient_data') as periods_insufficient
+    from {schema}.fct_ai_feature_diagnosis
+    group by feature
+)
+select
+    ranked.feature, ranked.period_start, ranked.primary_shape, ranked.break_stage,
+    ranked.last_healthy_stage, ranked.evidence_signal, ranked.evidence_value,
+    ranked.evidence_threshold, ranked.evidence_sample_size, ranked.detected_shapes,
+    ranked.recommended_focus, verdicts.periods, verdicts.periods_insufficient
+from ranked
+inner join verdicts on ranked.feature = verdicts.feature
+where ranked.recency = 1
+order by ranked.feature
+"""
+
+
+@dataclass(frozen=True)
+class FeatureDiagnosis:
+    """The latest judged diagnosis of one feature."""
+
+    feature: str
+    period_start: str
+    primary_shape: str
+    break_stage: str | None
+    last_healthy_stage: str | None
+    evidence_signal: str | None
+    evidence_value: float | None
+    evidence_threshold: float | None
+    evidence_sample_size: int | None
+    detected_shapes: str | None
+    recommended_focus: str
+    periods: int
+    periods_insufficient: int
+
+
+def feature_diagnoses(database: Path) -> list[FeatureDiagnosis]:
+    """Per feature, the latest period with a verdict (or the latest one when none has)."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+        schema = find_schema(connection, "fct_ai_feature_diagnosis")
+        rows = connection.execute(_DIAGNOSIS_QUERY.format(schema=schema)).fetchall()
+    return [
+        FeatureDiagnosis(
+            feature=row[0],
+            period_start=str(row[1]),
+            primary_shape=row[2],
+            break_stage=row[3],
+            last_healthy_stage=row[4],
+            evidence_signal=row[5],
+            evidence_value=None if row[6] is None else float(row[6]),
+            evidence_threshold=None if row[7] is None else float(row[7]),
+            evidence_sample_size=None if row[8] is None else int(row[8]),
+            detected_shapes=row[9],
+            recommended_focus=row[10],
+            periods=int(row[11]),
+            periods_insufficient=int(row[12]),
+        )
+        for row in rows
+    ]
+
+
+def format_diagnoses(diagnoses: list[FeatureDiagnosis]) -> str:
+    """One block per feature: verdict, where the chain breaks, the evidence, the focus."""
+    lines = ["diagnosis (latest judged period per feature):"]
+    for item in diagnoses:
+        judged = item.periods - item.periods_insufficient
+        lines.append(
+            f"  {item.feature:<16} {item.primary_shape:<20} period {item.period_start} "
+            f"({judged} of {item.periods} periods judged)"
+        )
+        chain = f"breaks at {item.break_stage}" if item.break_stage else "no stage below its bar"
+        if item.last_healthy_stage:
+            chain += f", last healthy stage {item.last_healthy_stage}"
+        lines.append(f"  {'':<16} chain: {chain}")
+        if item.evidence_signal is not None and item.evidence_value is not None:
+            lines.append(
+                f"  {'':<16} evidence: {item.evidence_signal} = {item.evidence_value:.3f} "
+                f"(threshold {item.evidence_threshold:g}, sample {item.evidence_sample_size}); "
+                f"detected: {item.detected_shapes}"
+            )
+        lines.append(f"  {'':<16} focus: {item.recommended_focus}")
+    return "\n".join(lines)
+
+
 def _percent(value: float | None) -> str:
     return "     -" if value is None else f"{value * 100:5.1f}%"
 
