@@ -222,8 +222,7 @@ joined as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(['feature', "'|'", 'cast(' ~ date_column ~ ' as ' ~ ai_adoption_type('string') ~ ')'])) }}
-            as feature_{{ 'day' if grain == 'day' else 'period' }}_key,
+        {{ ai_adoption_surrogate_key(['feature', date_column]) }} as feature_{{ 'day' if grain == 'day' else 'period' }}_key,
         *,
         outputs_generated + regenerations as generations,
         {{ ai_adoption_ratio('outputs_accepted', 'outputs_generated') }} as acceptance_rate,

@@ -52,13 +52,11 @@ keyed as (
 
     select
         *,
-        {{ dbt.hash(dbt.concat([
+        {{ ai_adoption_surrogate_key([
             'user_id',
-            "'|'",
             'feature',
-            "'|'",
             "coalesce(session_id, 'gap:' || cast(derived_session_start_at as " ~ ai_adoption_type('string') ~ "))"
-        ])) }} as session_key
+        ]) }} as session_key
     from gap_filled
 
 ),

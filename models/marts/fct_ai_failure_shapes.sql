@@ -58,11 +58,8 @@ rolled_up as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'rolled_up.feature', "'|'",
-            'cast(rolled_up.period_start as ' ~ ai_adoption_type('string') ~ ')', "'|'",
-            'rolled_up.shape'
-        ])) }} as feature_period_shape_key,
+        {{ ai_adoption_surrogate_key(['rolled_up.feature', 'rolled_up.period_start', 'rolled_up.shape']) }}
+            as feature_period_shape_key,
         rolled_up.feature,
         rolled_up.period_start,
         rolled_up.shape,

@@ -154,10 +154,7 @@ verdicts as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'verdicts.feature', "'|'",
-            'cast(verdicts.period_start as ' ~ ai_adoption_type('string') ~ ')'
-        ])) }} as feature_period_key,
+        {{ ai_adoption_surrogate_key(['verdicts.feature', 'verdicts.period_start']) }} as feature_period_key,
         verdicts.feature,
         verdicts.period_start,
         verdicts.sessions,

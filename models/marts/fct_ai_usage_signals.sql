@@ -62,11 +62,7 @@ judged as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat([
-            'feature', "'|'",
-            'cast(period_start as ' ~ ai_adoption_type('string') ~ ')', "'|'",
-            'signal'
-        ])) }} as feature_period_signal_key,
+        {{ ai_adoption_surrogate_key(['feature', 'period_start', 'signal']) }} as feature_period_signal_key,
         feature,
         period_start,
         signal,
