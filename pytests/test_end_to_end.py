@@ -53,6 +53,10 @@ RATIOS: dict[str, tuple[str, str]] = {
     "tokens_per_accepted_output": ("tokens", "outputs_accepted"),
     "feedback_rate": ("outputs_with_feedback", "outputs_generated"),
     "net_rating": ("positive_ratings - negative_ratings", "outputs_with_feedback"),
+    "generations_per_accepted_output": ("outputs_generated + regenerations", "outputs_accepted"),
+    "manual_context_rate": ("manual_context_sessions", "sessions_with_prompt"),
+    "slow_decision_rate": ("slow_decision_outputs", "decided_outputs"),
+    "correction_loop_user_rate": ("correction_loop_users", "editing_users"),
 }
 
 #: Per-feature counts: the reference's name -> (SQL over fct_ai_sessions / fct_ai_outputs,
