@@ -96,7 +96,7 @@
         'top_decile_output_share': 'outputs_generated',
         'view_without_action_rate': 'outputs_viewed',
         'copy_out_then_gone_rate': 'copy_out_users',
-        'generations_per_accepted_output': 'generations',
+        'generations_per_accepted_output': 'outputs_accepted',
         'regenerations_per_output': 'outputs_generated',
         'rage_prompt_rate': 'sessions_with_prompt',
         'acceptance_tenure_drop': 'least(early_tenure_outputs, late_tenure_outputs)',

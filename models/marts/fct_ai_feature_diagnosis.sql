@@ -106,6 +106,18 @@ detected as (
 
 ),
 
+coverage as (
+
+    select
+        feature,
+        period_start,
+        count(*) as shape_count,
+        count(case when is_judged then 1 end) as judged_shape_count
+    from shapes
+    group by 1, 2
+
+),
+
 detected_rolled_up as (
 
     select
@@ -130,6 +142,7 @@ verdicts as (
     select
         with_stages.*,
         coalesce(detected_rolled_up.detected_shape_count, 0) as detected_shape_count,
+        coalesce(coverage.judged_shape_count, 0) as judged_shape_count,
         detected_rolled_up.detected_shapes,
         detected_rolled_up.top_severity,
         detected_rolled_up.evidence_signal,
@@ -141,6 +154,8 @@ verdicts as (
             when with_stages.sessions < {{ min_sessions }} then 'insufficient_data'
             when detected_rolled_up.top_shape is not null then detected_rolled_up.top_shape
             when with_stages.return_eligible_sessions < {{ min_sample }} then 'insufficient_data'
+            when coalesce(coverage.judged_shape_count, 0) < coalesce(coverage.shape_count, 0)
+                then 'insufficient_data'
             else 'healthy'
         end as primary_shape
     from with_stages
@@ -148,6 +163,10 @@ verdicts as (
         on
             with_stages.feature = detected_rolled_up.feature
             and with_stages.period_start = detected_rolled_up.period_start
+    left join coverage
+        on
+            with_stages.feature = coverage.feature
+            and with_stages.period_start = coverage.period_start
 
 ),
 
@@ -164,6 +183,7 @@ final as (
         verdicts.break_stage,
         verdicts.last_healthy_stage,
         verdicts.detected_shape_count,
+        verdicts.judged_shape_count,
         verdicts.detected_shapes,
         verdicts.top_severity as primary_severity,
         verdicts.evidence_signal,

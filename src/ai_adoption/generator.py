@@ -5,16 +5,23 @@ event, with the columns of the package's input contract (DESIGN.md section 2).
 Each feature is simulated with its own behaviour profile, so that the
 warehouse has a different failure shape to find in each of them:
 
-* ``email_draft``     -- healthy: in-context starts, quick light-edit acceptance, habitual reuse.
+* ``email_draft``     -- healthy: in-context starts, light-edit acceptance that grows as users
+  learn the feature, habitual reuse.
 * ``report_builder``  -- prompt paralysis: blank starts, empty opens, hand-typed context,
-  prompt help, a few power users doing most of the work.
+  prompt help, power users doing most of the work (those who stay learn to prompt).
 * ``account_summary`` -- trust decay: regenerations, long pauses, copy-out before a decision,
-  acceptance that drops as a user's tenure grows; logged with the team's own event names and
-  with part of its metrics only inside the ``properties`` JSON.
-* ``meeting_notes``   -- output abandonment: outputs viewed and left, or copied out and gone.
-* ``ticket_reply``    -- correction loop: heavy edits with the same correction per user.
+  acceptance that collapses over a user's first sessions (rejections take its place); logged
+  with the team's own event names and with part of its metrics only inside ``properties``.
+* ``meeting_notes``   -- output abandonment: most outputs are viewed and left; new users copy
+  them out and vanish, the others still come back for the next meeting.
+* ``ticket_reply``    -- correction loop: quick, heavy edits fixing the same thing per user.
 * ``data_insights``   -- one-time usefulness: a good first session, hardly any second one.
 * ``slide_outline``   -- a tiny, healthy feature (three users).
+
+Each feature carries exactly one failure shape; every other usage signal of the diagnosis is
+present as noise below its threshold (a few empty opens, regenerations, heavy edits, picky
+users, copy-outs, slow decisions, returns...), so that no rule wins by accident.
+pytests/test_diagnosis.py checks that the diagnosis finds exactly what is planted.
 
 On top of the good log, bad rows of known kinds are injected (unless ``clean``)
 and counted in a ``truth`` dictionary, so tests and the dbt project can check
@@ -189,6 +196,9 @@ DAY_US = 24 * HOUR_US
 MAX_STEP_S = 25 * 60.0
 #: Shortest pause between two sessions of the same user and feature.
 MIN_SESSION_GAP_US = 35 * MINUTE_US
+#: A picky user's edits: how many are heavy rewrites and how many fix their pet issue.
+PICKY_HEAVY_EDIT_SHARE = 0.7
+PICKY_DOMINANT_SHARE = 0.9
 
 _EPOCH = datetime(1970, 1, 1)
 _WEEKDAY_WEIGHT = 1.0
@@ -236,6 +246,9 @@ class FeatureProfile:
     churn_after_first: float = 0.0  # extra chance of never coming back after the first session
     churn_after_copy: float = 0.0  # ... after a session that ended in a copy-out, no acceptance
     churn_after_idle: float = 0.0  # ... after a session whose last output was viewed and left
+    follow_up_rate: float = 0.0  # chance the second session comes within a week of the first
+    adoption_delay_share: float = 0.5  # users who adopt the feature some days after their first day
+    adoption_delay_days: float = 10.0  # mean of that delay (exponential)
     # -- trigger and context
     entry_points: Mapping[str, float] = field(
         default_factory=lambda: {"in_context": 0.7, "suggested": 0.2, "blank": 0.1}
@@ -262,6 +275,8 @@ class FeatureProfile:
     copy_before_decide_rate: float = 0.02
     read_seconds: Range = (5.0, 120.0)
     decide_seconds: Range = (2.0, 30.0)
+    hesitate_rate: float = 0.0  # outputs the user leaves a while before deciding (a slow decision)
+    hesitate_seconds: Range = (330.0, 1200.0)  # that extra pause, past the 5-minute window
     # -- handoff
     outcomes: Mapping[str, float] = field(
         default_factory=lambda: {
@@ -278,6 +293,9 @@ class FeatureProfile:
     second_handoff_rate: float = 0.0  # an accepted output also gets a second handoff action
     edit_distance: Range = (0.05, 0.25)
     edit_seconds: Range = (20.0, 240.0)
+    heavy_edit_share: float = 0.0  # edits that rewrite much of the output instead of touching it up
+    heavy_edit_distance: Range = (0.4, 0.75)
+    copy_after_accept_rate: float = 0.0  # an accepted output is also copied to the clipboard
     correction_types: Mapping[str, float] = field(
         default_factory=lambda: {
             "tone": 0.25,
@@ -289,8 +307,13 @@ class FeatureProfile:
         }
     )
     dominant_correction_share: float = 0.0  # share of a user's edits fixing their own pet issue
+    picky_user_share: float = 0.0  # users who keep heavily rewriting their pet issue in every edit
     accept_decay_per_day: float = 0.0  # acceptance multiplier lost per day of user tenure
     accept_floor: float = 1.0  # lowest acceptance multiplier reached by the decay
+    # what a user does with outputs once experienced: ``outcomes`` hold for a user's first
+    # session and move linearly to these by session 1 + ``experience_sessions`` (None: no change)
+    experienced_outcomes: Mapping[str, float] | None = None
+    experience_sessions: int = 3
     feedback_rate: float = 0.08
     ratings: Mapping[int, float] = field(default_factory=lambda: {1: 0.6, 0: 0.25, -1: 0.15})
     # -- instrumentation quirks
@@ -315,15 +338,17 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
                 "email_draft:thank_you",
             ),
             light_sessions_mean=7.0,
-            power_user_share=0.1,
-            power_sessions=(18, 40),
+            power_user_share=0.07,
+            power_sessions=(15, 30),
             job_reuse=0.85,
             churn_per_session=0.02,
+            follow_up_rate=0.7,
             entry_points={"in_context": 0.8, "suggested": 0.15, "blank": 0.05},
             empty_open_rate=0.03,
             prompt_help_rate=0.01,
             context_rate=0.92,
             manual_context_share=0.08,
+            manual_context_chars=(50, 900),
             prompt_chars=(10, 120),
             prompt_seconds=(4.0, 40.0),
             cycles={1: 0.72, 2: 0.2, 3: 0.08},
@@ -336,18 +361,31 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
             copy_before_decide_rate=0.01,
             read_seconds=(5.0, 45.0),
             decide_seconds=(2.0, 20.0),
+            hesitate_rate=0.05,
             outcomes={
-                "accept": 0.46,
-                "edit_accept": 0.27,
+                "accept": 0.24,
+                "edit_accept": 0.14,
+                "edit_only": 0.03,
+                "copy": 0.05,
+                "reject": 0.32,
+                "none": 0.22,
+            },
+            experienced_outcomes={
+                "accept": 0.52,
+                "edit_accept": 0.29,
                 "edit_only": 0.02,
                 "copy": 0.03,
-                "reject": 0.07,
-                "none": 0.15,
+                "reject": 0.04,
+                "none": 0.1,
             },
+            experience_sessions=2,
             accept_actions={"output_inserted": 0.55, "output_sent": 0.35, "output_accepted": 0.1},
             destinations={"email": 1.0},
             second_handoff_rate=0.2,
             edit_distance=(0.05, 0.2),
+            heavy_edit_share=0.1,
+            heavy_edit_distance=(0.4, 0.6),
+            copy_after_accept_rate=0.05,
             correction_types={
                 "tone": 0.35,
                 "length": 0.25,
@@ -355,6 +393,8 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
                 "terminology": 0.1,
                 "other": 0.15,
             },
+            dominant_correction_share=0.3,
+            picky_user_share=0.05,
             feedback_rate=0.12,
             ratings={1: 0.75, 0: 0.15, -1: 0.1},
         ),
@@ -366,11 +406,12 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
                 "report_builder:pipeline_report",
                 "report_builder:board_pack",
             ),
-            light_sessions_mean=1.4,
-            power_user_share=0.1,
-            power_sessions=(25, 60),
-            job_reuse=0.6,
+            light_sessions_mean=3.5,
+            power_user_share=0.15,
+            power_sessions=(40, 80),
+            job_reuse=0.75,
             churn_per_session=0.02,
+            follow_up_rate=0.75,
             entry_points={"blank": 0.75, "suggested": 0.15, "in_context": 0.1},
             empty_open_rate=0.4,
             prompt_help_rate=0.3,
@@ -380,28 +421,40 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
             prompt_chars=(120, 900),
             prompt_seconds=(20.0, 240.0),
             cycles={1: 0.55, 2: 0.3, 3: 0.15},
-            rage_rate=0.05,
+            rage_rate=0.02,
             fail_rate=0.05,
             latency_s=(4.0, 15.0),
             output_chars=(1500, 6000),
-            regenerations={0: 0.6, 1: 0.25, 2: 0.1, 3: 0.05},
+            regenerations={0: 0.65, 1: 0.25, 2: 0.08, 3: 0.02},
             price_in_per_token=5e-6,
             price_out_per_token=25e-6,
             inspect_rate=0.15,
             copy_before_decide_rate=0.05,
-            read_seconds=(20.0, 120.0),
-            decide_seconds=(10.0, 90.0),
+            read_seconds=(20.0, 100.0),
+            decide_seconds=(10.0, 60.0),
             outcomes={
-                "accept": 0.3,
-                "edit_accept": 0.2,
+                "accept": 0.25,
+                "edit_accept": 0.15,
                 "edit_only": 0.05,
                 "copy": 0.1,
-                "reject": 0.1,
-                "none": 0.25,
+                "reject": 0.3,
+                "none": 0.15,
             },
+            experienced_outcomes={
+                "accept": 0.5,
+                "edit_accept": 0.3,
+                "edit_only": 0.03,
+                "copy": 0.04,
+                "reject": 0.05,
+                "none": 0.08,
+            },
+            experience_sessions=2,
             accept_actions={"output_saved": 0.4, "output_inserted": 0.3, "output_shared": 0.3},
             destinations={"report": 0.6, "doc": 0.4},
             edit_distance=(0.1, 0.35),
+            heavy_edit_share=0.12,
+            picky_user_share=0.05,
+            copy_after_accept_rate=0.05,
             feedback_rate=0.08,
             ratings={1: 0.4, 0: 0.3, -1: 0.3},
         ),
@@ -412,41 +465,53 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
                 "account_summary:qbr_prep",
                 "account_summary:handover",
             ),
-            light_sessions_mean=7.0,
+            light_sessions_mean=9.0,
             power_user_share=0.05,
             power_sessions=(15, 30),
-            job_reuse=0.75,
-            churn_per_session=0.04,
+            job_reuse=0.85,
+            churn_per_session=0.03,
+            follow_up_rate=0.5,
             entry_points={"in_context": 0.6, "suggested": 0.3, "blank": 0.1},
             empty_open_rate=0.05,
-            prompt_help_rate=0.04,
+            prompt_help_rate=0.025,
             context_rate=0.9,
             manual_context_share=0.1,
+            manual_context_chars=(50, 900),
             prompt_chars=(10, 80),
             prompt_seconds=(3.0, 30.0),
             cycles={1: 0.6, 2: 0.25, 3: 0.15},
-            rage_rate=0.2,
+            rage_rate=0.1,
             fail_rate=0.06,
             latency_s=(3.0, 15.0),
             output_chars=(800, 3000),
             regenerations={0: 0.15, 1: 0.2, 2: 0.3, 3: 0.2, 4: 0.15},
             inspect_rate=0.05,
-            copy_before_decide_rate=0.4,
+            copy_before_decide_rate=0.2,
             read_seconds=(30.0, 120.0),
             decide_seconds=(120.0, 720.0),
             outcomes={
-                "accept": 0.24,
-                "edit_accept": 0.08,
+                "accept": 0.38,
+                "edit_accept": 0.12,
                 "edit_only": 0.03,
-                "copy": 0.15,
-                "reject": 0.2,
-                "none": 0.3,
+                "copy": 0.04,
+                "reject": 0.35,
+                "none": 0.08,
             },
+            experienced_outcomes={
+                "accept": 0.08,
+                "edit_accept": 0.04,
+                "edit_only": 0.03,
+                "copy": 0.04,
+                "reject": 0.75,
+                "none": 0.06,
+            },
+            experience_sessions=4,
             accept_actions={"output_inserted": 0.6, "output_saved": 0.2, "output_shared": 0.2},
             destinations={"crm": 0.6, "email": 0.4},
-            edit_distance=(0.1, 0.4),
-            accept_decay_per_day=0.012,
-            accept_floor=0.15,
+            edit_distance=(0.1, 0.35),
+            heavy_edit_share=0.1,
+            picky_user_share=0.05,
+            copy_after_accept_rate=0.2,
             feedback_rate=0.15,
             ratings={1: 0.2, 0: 0.3, -1: 0.5},
             event_names={canonical: team for team, canonical in TEAM_EVENT_NAMES.items()},
@@ -459,40 +524,59 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
                 "meeting_notes:client_call",
                 "meeting_notes:one_on_one",
             ),
-            light_sessions_mean=5.0,
+            session_weight=1.3,
+            light_sessions_mean=8.0,
             power_user_share=0.03,
             power_sessions=(10, 20),
-            job_reuse=0.7,
-            churn_per_session=0.05,
+            job_reuse=0.9,
+            churn_per_session=0.03,
+            follow_up_rate=0.7,
+            adoption_delay_share=0.8,
+            adoption_delay_days=30.0,
             churn_after_copy=0.85,
-            churn_after_idle=0.35,
+            churn_after_idle=0.05,
             entry_points={"in_context": 0.75, "suggested": 0.2, "blank": 0.05},
             empty_open_rate=0.06,
             prompt_help_rate=0.02,
             context_rate=0.95,
             manual_context_share=0.05,
+            manual_context_chars=(50, 900),
             prompt_chars=(5, 60),
-            cycles={1: 0.9, 2: 0.1},
+            prompt_seconds=(10.0, 60.0),
+            cycles={1: 0.25, 2: 0.4, 3: 0.35},
             rage_rate=0.01,
             fail_rate=0.03,
             latency_s=(3.0, 12.0),
             output_chars=(1000, 4000),
-            regenerations={0: 0.85, 1: 0.12, 2: 0.03},
+            regenerations={0: 0.93, 1: 0.06, 2: 0.01},
             inspect_rate=0.03,
             copy_before_decide_rate=0.0,
             read_seconds=(10.0, 90.0),
             decide_seconds=(5.0, 60.0),
+            hesitate_rate=0.04,
             outcomes={
-                "accept": 0.1,
-                "edit_accept": 0.03,
-                "edit_only": 0.02,
-                "copy": 0.33,
-                "reject": 0.05,
-                "none": 0.47,
+                "accept": 0.23,
+                "edit_accept": 0.05,
+                "edit_only": 0.01,
+                "copy": 0.12,
+                "reject": 0.01,
+                "none": 0.58,
             },
+            experienced_outcomes={
+                "accept": 0.38,
+                "edit_accept": 0.07,
+                "edit_only": 0.005,
+                "copy": 0.02,
+                "reject": 0.005,
+                "none": 0.52,
+            },
+            experience_sessions=2,
             accept_actions={"output_saved": 0.5, "output_shared": 0.5},
             destinations={"doc": 0.7, "crm": 0.3},
             edit_distance=(0.05, 0.3),
+            heavy_edit_share=0.1,
+            picky_user_share=0.05,
+            copy_after_accept_rate=0.02,
             feedback_rate=0.05,
             ratings={1: 0.35, 0: 0.4, -1: 0.25},
         ),
@@ -504,38 +588,51 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
                 "ticket_reply:how_to",
                 "ticket_reply:refund",
             ),
-            light_sessions_mean=8.0,
-            power_user_share=0.12,
-            power_sessions=(20, 45),
-            job_reuse=0.55,
+            light_sessions_mean=10.0,
+            power_user_share=0.08,
+            power_sessions=(18, 36),
+            job_reuse=0.7,
             churn_per_session=0.02,
+            follow_up_rate=0.5,
             entry_points={"in_context": 0.9, "suggested": 0.05, "blank": 0.05},
             empty_open_rate=0.03,
             prompt_help_rate=0.01,
             context_rate=0.95,
             manual_context_share=0.05,
+            manual_context_chars=(50, 900),
             prompt_chars=(10, 100),
-            cycles={1: 0.55, 2: 0.3, 3: 0.15},
+            cycles={1: 0.4, 2: 0.35, 3: 0.25},
             fail_rate=0.02,
             latency_s=(1.5, 6.0),
             output_chars=(300, 1200),
             regenerations={0: 0.8, 1: 0.15, 2: 0.05},
             inspect_rate=0.1,
             copy_before_decide_rate=0.01,
-            read_seconds=(10.0, 60.0),
-            decide_seconds=(5.0, 40.0),
+            read_seconds=(10.0, 45.0),
+            decide_seconds=(3.0, 25.0),
+            hesitate_rate=0.06,
             outcomes={
-                "accept": 0.08,
-                "edit_accept": 0.76,
-                "edit_only": 0.04,
-                "copy": 0.02,
-                "reject": 0.04,
-                "none": 0.06,
+                "accept": 0.06,
+                "edit_accept": 0.56,
+                "edit_only": 0.08,
+                "copy": 0.04,
+                "reject": 0.12,
+                "none": 0.14,
             },
+            experienced_outcomes={
+                "accept": 0.08,
+                "edit_accept": 0.87,
+                "edit_only": 0.01,
+                "copy": 0.02,
+                "reject": 0.01,
+                "none": 0.01,
+            },
+            experience_sessions=2,
             accept_actions={"output_sent": 0.9, "output_approved": 0.1},
             destinations={"ticket": 1.0},
+            copy_after_accept_rate=0.05,
             edit_distance=(0.4, 0.8),
-            edit_seconds=(60.0, 600.0),
+            edit_seconds=(15.0, 200.0),
             correction_types={
                 "tone": 0.25,
                 "policy": 0.2,
@@ -559,37 +656,51 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
             ),
             light_sessions_mean=3.0,
             power_user_share=0.0,
-            job_reuse=0.7,
-            churn_per_session=0.2,
+            job_reuse=0.5,
+            churn_per_session=0.35,
             churn_after_first=0.88,
             entry_points={"suggested": 0.6, "in_context": 0.2, "blank": 0.2},
             empty_open_rate=0.05,
-            prompt_help_rate=0.05,
+            prompt_help_rate=0.03,
             context_rate=0.6,
             manual_context_share=0.5,
-            manual_context_chars=(100, 800),
+            manual_context_chars=(100, 700),
             prompt_chars=(30, 300),
             prompt_seconds=(8.0, 90.0),
             cycles={1: 0.7, 2: 0.3},
+            rage_rate=0.01,
             fail_rate=0.04,
             latency_s=(4.0, 15.0),
             output_chars=(500, 2500),
             regenerations={0: 0.75, 1: 0.2, 2: 0.05},
             inspect_rate=0.35,
-            copy_before_decide_rate=0.02,
+            copy_before_decide_rate=0.01,
             read_seconds=(20.0, 120.0),
             decide_seconds=(10.0, 60.0),
+            hesitate_rate=0.02,
             outcomes={
-                "accept": 0.6,
+                "accept": 0.55,
                 "edit_accept": 0.15,
                 "edit_only": 0.02,
-                "copy": 0.05,
-                "reject": 0.05,
-                "none": 0.13,
+                "copy": 0.01,
+                "reject": 0.12,
+                "none": 0.15,
+            },
+            experienced_outcomes={
+                "accept": 0.75,
+                "edit_accept": 0.2,
+                "edit_only": 0.005,
+                "copy": 0.005,
+                "reject": 0.01,
+                "none": 0.03,
             },
             accept_actions={"output_cited": 0.5, "output_saved": 0.3, "output_shared": 0.2},
             destinations={"report": 0.6, "doc": 0.4},
             edit_distance=(0.05, 0.2),
+            heavy_edit_share=0.1,
+            picky_user_share=0.05,
+            heavy_edit_distance=(0.4, 0.65),
+            copy_after_accept_rate=0.08,
             feedback_rate=0.1,
             ratings={1: 0.7, 0: 0.2, -1: 0.1},
         ),
@@ -684,6 +795,11 @@ class _Choice:
         return self.values[min(i, len(self.values) - 1)]
 
 
+def _weights(choice: _Choice) -> list[float]:
+    """The weights a choice was built from, back from its cumulative sums."""
+    return [hi - lo for lo, hi in zip([0.0, *choice.cum[:-1]], choice.cum, strict=True)]
+
+
 class _Compiled:
     """A profile's weighted choices, built once."""
 
@@ -692,6 +808,18 @@ class _Compiled:
         self.cycles = _Choice(p.cycles)
         self.regens = _Choice(p.regenerations)
         self.outcomes = _Choice(p.outcomes)
+        # outcomes by a user's session number (index 0 = first session; the last one holds on)
+        self.outcomes_by_session = [self.outcomes]
+        first, later = p.outcomes, p.experienced_outcomes
+        if later is not None:
+            steps = max(1, p.experience_sessions)
+            keys = list(dict.fromkeys([*first, *later]))
+            for k in range(1, steps + 1):
+                t = k / steps
+                weights = {
+                    key: (1 - t) * first.get(key, 0.0) + t * later.get(key, 0.0) for key in keys
+                }
+                self.outcomes_by_session.append(_Choice(weights))
         self.accept = _Choice(p.accept_actions)
         self.destinations = _Choice(p.destinations)
         self.corrections = _Choice(p.correction_types)
@@ -715,7 +843,9 @@ class _FeatureUser:
     start_day: int
     job_key: str
     dominant_correction: str
+    picky: bool = False
     first_start_us: int = -1
+    sessions_run: int = 0  # sessions of this user and feature so far
 
 
 @dataclass(slots=True)
@@ -882,8 +1012,8 @@ class _Generator:
         rng = self.rng
         person = self._person_for(p.name)
         start_day = person.first_day
-        if rng.random() < 0.5:  # adopts this feature some days after starting
-            later = start_day + int(rng.expovariate(1 / 10))
+        if rng.random() < p.adoption_delay_share:  # adopts this feature some days after starting
+            later = start_day + int(rng.expovariate(1 / p.adoption_delay_days))
             if later < self.n_days:
                 start_day = self._mostly_weekday(later)
         compiled = self.compiled[p.name]
@@ -894,24 +1024,31 @@ class _Generator:
             start_day=start_day,
             job_key=rng.choice(p.job_keys),
             dominant_correction=str(compiled.corrections.pick(rng)),
+            picky=p.picky_user_share > 0 and rng.random() < p.picky_user_share,
         )
 
     def _planned_starts(self, fu: _FeatureUser) -> list[int]:
         rng = self.rng
         p = fu.profile
+        # session counts are for the whole period: a late starter keeps the pace and so has
+        # fewer sessions left, instead of cramming them all into the last days
+        left = (self.n_days - fu.start_day) / self.n_days
         if p.power_user_share > 0 and rng.random() < p.power_user_share:
-            n = rng.randint(*p.power_sessions)
+            n = max(2, round(rng.randint(*p.power_sessions) * left))
         elif p.light_sessions_mean <= 1:
             n = 1
         else:
             q = 1 / p.light_sessions_mean
-            n = 1 + int(math.log(1.0 - rng.random()) / math.log(1.0 - q))
+            n = 1 + round(int(math.log(1.0 - rng.random()) / math.log(1.0 - q)) * left)
         n = max(1, min(n, 3 * (self.n_days - fu.start_day)))
         days = [fu.start_day]
         if n > 1:
             days += rng.choices(
                 range(fu.start_day, self.n_days), weights=self.day_weights[fu.start_day :], k=n - 1
             )
+            if p.follow_up_rate > 0 and rng.random() < p.follow_up_rate:
+                soon = min(fu.start_day + rng.randint(1, 7), self.n_days - 1)
+                days[1] = self._mostly_weekday(soon)
         starts = [
             self.period_start_us + d * DAY_US + int(self.hours.pick(rng)) * HOUR_US for d in days
         ]
@@ -923,14 +1060,16 @@ class _Generator:
 
     def _outcome(self, fu: _FeatureUser, tenure_days: float) -> str:
         p = fu.profile
+        by_session = fu.compiled.outcomes_by_session
+        choice = by_session[min(max(fu.sessions_run, 1), len(by_session)) - 1]
         if p.accept_decay_per_day <= 0:
-            return str(fu.compiled.outcomes.pick(self.rng))
+            return str(choice.pick(self.rng))
         factor = max(p.accept_floor, 1.0 - p.accept_decay_per_day * tenure_days)
-        names = list(p.outcomes)
         weights = [
-            w * factor if k in ("accept", "edit_accept") else w for k, w in p.outcomes.items()
+            w * factor if k in ("accept", "edit_accept") else w
+            for k, w in zip(choice.values, _weights(choice), strict=True)
         ]
-        return self.rng.choices(names, weights=weights)[0]
+        return str(self.rng.choices(choice.values, weights=weights)[0])
 
     def _generation_fields(
         self, b: _SessionBuilder, latency_s: float, prompt_chars: int, model_ctx: int
@@ -967,6 +1106,9 @@ class _Generator:
                     output_id=oid,
                     destination=c.destinations.pick(rng),
                 )
+        if b.profile.copy_after_accept_rate > 0 and rng.random() < b.profile.copy_after_accept_rate:
+            b.emit("output_copied", rng.uniform(2.0, 20.0), output_id=oid, destination="clipboard")
+            b.copied = True
 
     def _run_session(self, fu: _FeatureUser, start_us: int) -> _SessionBuilder:
         rng = self.rng
@@ -975,6 +1117,7 @@ class _Generator:
         if fu.first_start_us < 0:
             fu.first_start_us = start_us
         tenure_days = (start_us - fu.first_start_us) / DAY_US
+        fu.sessions_run += 1
         job_key = fu.job_key if rng.random() < p.job_reuse else rng.choice(p.job_keys)
         session_id = self.new_id("s_") if rng.random() < SESSION_ID_SHARE else None
         props: dict[str, Any] | None = None
@@ -1069,15 +1212,21 @@ class _Generator:
                 copied = b.copied = True
             outcome = self._outcome(fu, tenure_days)
             think = rng.uniform(*p.read_seconds) + rng.uniform(*p.decide_seconds)
+            if p.hesitate_rate > 0 and rng.random() < p.hesitate_rate:
+                think += rng.uniform(*p.hesitate_seconds)
             b.idle = False
             if outcome == "accept":
                 self._handoff(b, c, oid, think)
             elif outcome in ("edit_accept", "edit_only"):
+                heavy_share = PICKY_HEAVY_EDIT_SHARE if fu.picky else p.heavy_edit_share
+                heavy = heavy_share > 0 and rng.random() < heavy_share
+                distance = rng.uniform(*(p.heavy_edit_distance if heavy else p.edit_distance))
+                dominant_share = PICKY_DOMINANT_SHARE if fu.picky else p.dominant_correction_share
                 edit = {
-                    "edit_distance": round(rng.uniform(*p.edit_distance), 4),
+                    "edit_distance": round(distance, 4),
                     "correction_type": (
                         fu.dominant_correction
-                        if rng.random() < p.dominant_correction_share
+                        if rng.random() < dominant_share
                         else c.corrections.pick(rng)
                     ),
                 }
