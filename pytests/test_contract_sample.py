@@ -66,6 +66,16 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 # ---- the sample file itself -------------------------------------------------------------------
 
 
+def _write_source(
+    tmp_path_factory: pytest.TempPathFactory, name: str, text: str
+) -> tuple[Path, Path]:
+    """A fresh folder holding ``events.csv`` with ``text``: (folder, file)."""
+    root = tmp_path_factory.mktemp(name)
+    source = root / "events.csv"
+    source.write_text(text, encoding="utf-8")
+    return root, source
+
+
 def test_sample_covers_every_case() -> None:
     """The file keeps what the brief of the sample asks for (guards edits to it)."""
     rows = _sample_rows()
@@ -261,9 +271,7 @@ def test_sessions_and_outputs_of_the_sample(con: duckdb.DuckDBPyConnection) -> N
 def test_required_columns_only_builds(
     tmp_path_factory: pytest.TempPathFactory, dbt_runner: DbtRunner
 ) -> None:
-    root = tmp_path_factory.mktemp("required_only")
-    source = root / "events.csv"
-    source.write_text(REQUIRED_ONLY_CSV, encoding="utf-8")
+    root, source = _write_source(tmp_path_factory, "required_only", REQUIRED_ONLY_CSV)
     db = dbt_runner(root, source, extra_args=QUICK_BUILD_EXCLUDES).db
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -301,9 +309,7 @@ def test_required_columns_only_builds(
 def test_missing_required_column_fails_naming_it(
     tmp_path_factory: pytest.TempPathFactory, dbt_runner: DbtRunner
 ) -> None:
-    root = tmp_path_factory.mktemp("no_user_id")
-    source = root / "events.csv"
-    source.write_text(NO_USER_ID_CSV, encoding="utf-8")
+    root, source = _write_source(tmp_path_factory, "no_user_id", NO_USER_ID_CSV)
     run = dbt_runner(root, source, extra_args=QUICK_BUILD_EXCLUDES, check=False)
     assert run.returncode != 0, f"dbt build succeeded without user_id:\n{run.tail()}"
     # the message must name the missing column (not merely list the required ones)
@@ -335,9 +341,7 @@ p4,2026-10-15 00:00:01,2026-10-15 01:00:00,u1,email_draft,ai_debug_ping,s2,j
 def test_malformed_properties_row_does_not_abort_the_build(
     tmp_path_factory: pytest.TempPathFactory, dbt_runner: DbtRunner
 ) -> None:
-    root = tmp_path_factory.mktemp("malformed_properties")
-    source = root / "events.csv"
-    source.write_text(MALFORMED_PROPERTIES_CSV, encoding="utf-8")
+    root, source = _write_source(tmp_path_factory, "malformed_properties", MALFORMED_PROPERTIES_CSV)
     run = dbt_runner(root, source, extra_args=QUICK_BUILD_EXCLUDES, check=False)
     assert run.returncode == 0, f"one malformed properties value stopped the build:\n{run.tail()}"
     con = duckdb.connect(str(run.db), read_only=True)
@@ -358,9 +362,7 @@ def test_malformed_properties_row_does_not_abort_the_build(
 def test_return_window_settles_on_the_last_event_of_the_data(
     tmp_path_factory: pytest.TempPathFactory, dbt_runner: DbtRunner
 ) -> None:
-    root = tmp_path_factory.mktemp("last_event_unmapped")
-    source = root / "events.csv"
-    source.write_text(LAST_EVENT_UNMAPPED_CSV, encoding="utf-8")
+    root, source = _write_source(tmp_path_factory, "last_event_unmapped", LAST_EVENT_UNMAPPED_CSV)
     reference = build_reference(read_csv_rows(source))
     settled = {
         s.session_id: (s.is_return_eligible, s.is_returned) for s in reference.sessions.values()
