@@ -13,8 +13,10 @@ DATA ?= data/events
 DB ?= target/ai_adoption.duckdb
 DBT_ARGS := --profiles-dir .
 SOURCE_VARS := '{ai_adoption_source_path: "$(DATA)/*.parquet"}'
+BENCH_SCALES ?= 1000000 10000000
+BENCH_DIR ?= target/bench
 
-.PHONY: help venv data demo build summary test lint pytest docs clean
+.PHONY: help venv data demo build summary test lint pytest docs bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -52,6 +54,9 @@ test: lint pytest  ## everything CI runs
 
 docs: $(STAMP)  ## build the dbt docs site into target/
 	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt docs generate $(DBT_ARGS) --vars $(SOURCE_VARS)
+
+bench: $(STAMP)  ## time the dbt pipeline at BENCH_SCALES events: floor, full build, incremental 1 %, tests (BENCH_DIR)
+	$(BIN)/ai-adoption bench --scales $(BENCH_SCALES) --out $(BENCH_DIR)
 
 clean:  ## remove generated data and build output (keeps .venv)
 	rm -rf target data logs

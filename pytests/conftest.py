@@ -75,7 +75,7 @@ def run_dbt(
     args = (
         str(DBT),
         "--no-use-colors",
-        command,
+        *command.split(),
         "--profiles-dir",
         str(REPO),
         "--project-dir",

@@ -6,7 +6,8 @@ with
 
 events as (
 
-    select * from {{ ref('stg_ai_events__events') }}
+    select * from {{ ref('stg_ai_events__events_checked') }}
+    where rejection_reason is null and copy_rank = 1
 
 ),
 
@@ -14,7 +15,7 @@ final as (
 
     select
         max(occurred_at) as data_as_of,
-        max(loaded_at) as last_loaded_at
+        max(effective_loaded_at) as last_loaded_at
     from events
 
 )

@@ -1,16 +1,34 @@
-{{ config(materialized='table') }}
+{{ ai_adoption_incremental_config(['user_id', 'feature']) }}
 
 {#- One row per mapped good event, with the session it belongs to. A session
     is one (user, feature, session_id); events without a session_id are cut
-    into sessions by an inactivity gap per user and feature. -#}
+    into sessions by an inactivity gap per user and feature. Incremental runs
+    rebuild every (user, feature) pair that received an event. -#}
 {%- set gap_seconds = var('ai_adoption_session_gap_minutes', 30) * 60 -%}
 
 with
 
+{%- if is_incremental() %}
+
+changed_pairs as (
+
+    {{ ai_adoption_changed_pairs(ai_adoption_incremental_cutoff(this, 'loaded_at')) }}
+
+),
+
+{%- endif %}
+
 events as (
 
-    select * from {{ ref('stg_ai_events__events') }}
-    where is_mapped
+    select ledger.*
+    from {{ ref('stg_ai_events__events_checked') }} as ledger
+    {%- if is_incremental() %}
+        inner join changed_pairs
+            on
+                {{ ai_adoption_hash_id('ledger.user_id') }} = changed_pairs.user_id
+                and ledger.feature = changed_pairs.feature
+    {%- endif %}
+    where ledger.rejection_reason is null and ledger.copy_rank = 1 and ledger.action is not null
 
 ),
 
@@ -67,17 +85,16 @@ final as (
         session_key,
         event_id,
         occurred_at,
-        loaded_at,
+        effective_loaded_at as loaded_at,
         {{ ai_adoption_hash_id('user_id') }} as user_id,
         {{ ai_adoption_hash_id('account_id') }} as account_id,
         feature,
-        job_key,
+        coalesce(job_key, feature) as job_key,
         session_id,
         session_id is null as is_derived_session,
         action,
         stage,
         output_id,
-        is_orphan_output_event,
         entry_point,
         context_source,
         prompt_chars,

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#- One row per feature: which stages of the chain the feature sends events
     for. A stage with no event ever seen is not measured, and is never
     blamed. Return is derived from sessions, so it is always measured. -#}

@@ -1,6 +1,11 @@
+{{ ai_adoption_incremental_config(['user_id', 'feature']) }}
+{#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
+{%- do ref('stg_ai_events__events_checked') -%}
+
 {#- One row per generated output: what happened to it, rolled up from every
     event that carries its output_id. Events about outputs that were never
-    generated are left out here (they are flagged in staging). -#}
+    generated are left out here (they are flagged in staging). Incremental
+    runs rebuild the outputs of every (user, feature) pair that changed. -#}
 {%- set acceptance_list = ai_adoption_sql_list(ai_adoption_acceptance_actions()) -%}
 {%- set decision_actions = ['output_edited', 'output_rejected'] + ai_adoption_acceptance_actions() -%}
 {%- set decision_list = ai_adoption_sql_list(decision_actions) -%}
@@ -9,10 +14,38 @@
 
 with
 
+{%- if is_incremental() %}
+
+changed_pairs as (
+
+    {{ ai_adoption_changed_pairs(
+        ai_adoption_incremental_cutoff(this),
+        sessionized=ref('int_ai_events_sessionized')
+    ) }}
+
+),
+
+changed_outputs as (
+
+    select distinct generations.output_id
+    from {{ ref('int_ai_events_sessionized') }} as generations
+    inner join changed_pairs
+        on
+            generations.user_id = changed_pairs.user_id
+            and generations.feature = changed_pairs.feature
+    where generations.action = 'output_generated'
+
+),
+
+{%- endif %}
+
 events as (
 
     select * from {{ ref('int_ai_events_sessionized') }}
-    where output_id is not null and not is_orphan_output_event
+    where output_id is not null
+    {%- if is_incremental() %}
+        and output_id in (select changed_outputs.output_id from changed_outputs)
+    {%- endif %}
 
 ),
 
@@ -83,7 +116,8 @@ rolled_up as (
         max(case when action = 'output_rejected' then 1 else 0 end) as rejected_flag,
         max(case when action = 'feedback_given' and rating is not null and latest_rating_rank = 1 then rating end)
             as rating,
-        min(case when action not in ('output_generated', 'output_viewed') then occurred_at end) as first_action_at
+        min(case when action not in ('output_generated', 'output_viewed') then occurred_at end) as first_action_at,
+        max(loaded_at) as last_loaded_at
     from ordered
     group by 1
 
@@ -168,9 +202,17 @@ final as (
         first_decision_at,
         seconds_to_decision,
         {{ ai_adoption_seconds_between('generated_at', 'first_action_at') }} as seconds_to_first_action,
-        rating
+        rating,
+        last_loaded_at
     from judged
     where generated_at is not null
+    {%- if is_incremental() %}
+        and exists (
+            select 1
+            from changed_pairs
+            where judged.user_id = changed_pairs.user_id and judged.feature = changed_pairs.feature
+        )
+    {%- endif %}
 
 )
 

@@ -1,6 +1,13 @@
+{{ ai_adoption_incremental_config(['user_id', 'feature']) }}
+{#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
+{%- do ref('stg_ai_events__events_checked') -%}
+
 {#- One row per session: the six-stage chain (one flag per stage, null when
     the feature does not instrument the stage or, for return, when the
-    window has not elapsed yet), the furthest and break stage, and return. -#}
+    window has not elapsed yet), the furthest and break stage, and return.
+    Incremental runs rebuild every (user, feature) pair that received an
+    event, whose return window ended, or whose feature's instrumentation
+    changed. -#}
 {%- set stages = ai_adoption_chain_stages() -%}
 {%- set window_days = var('ai_adoption_return_window_days', 14) -%}
 {%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold', 500) -%}
@@ -10,15 +17,40 @@
 
 with
 
+{%- if is_incremental() %}
+
+changed_pairs as (
+
+    {{ ai_adoption_changed_pairs(
+        ai_adoption_incremental_cutoff(this),
+        sessionized=ref('int_ai_events_sessionized')
+    ) }}
+    union
+    {{ ai_adoption_stale_session_pairs(this) }}
+
+),
+
+{%- endif %}
+
 events as (
 
-    select * from {{ ref('int_ai_events_sessionized') }}
+    select sessionized.*
+    from {{ ref('int_ai_events_sessionized') }} as sessionized
+    {%- if is_incremental() %}
+        inner join changed_pairs
+            on sessionized.user_id = changed_pairs.user_id and sessionized.feature = changed_pairs.feature
+    {%- endif %}
 
 ),
 
 outputs as (
 
-    select * from {{ ref('int_ai_outputs_rolled_up') }}
+    select rolled_up.*
+    from {{ ref('int_ai_outputs_rolled_up') }} as rolled_up
+    {%- if is_incremental() %}
+        inner join changed_pairs
+            on rolled_up.user_id = changed_pairs.user_id and rolled_up.feature = changed_pairs.feature
+    {%- endif %}
 
 ),
 
@@ -101,7 +133,8 @@ session_events as (
                 then context_chars
         end), 0) as {{ ai_adoption_type('integer') }}) as manual_context_chars,
         count(case when action = 'output_failed' then 1 end) as failed_output_count,
-        count(*) as event_count
+        count(*) as event_count,
+        max(loaded_at) as last_loaded_at
     from acceptance_sequenced
     group by 1
 
@@ -168,39 +201,40 @@ sequenced as (
             partition by joined.user_id, joined.feature
             order by joined.started_at, joined.session_key
         ) as next_feature_session_started_at,
-        {{ dbt.dateadd('day', window_days, 'joined.started_at') }} as return_window_ends_at,
-        horizon.data_as_of
+        {{ dbt.dateadd('day', window_days, 'joined.started_at') }} as return_window_ends_at
     from joined
-    cross join horizon
 
 ),
 
 flagged as (
 
     select
-        *,
-        return_window_ends_at <= data_as_of as is_return_window_elapsed,
+        sequenced.*,
+        sequenced.return_window_ends_at <= horizon.data_as_of as is_return_window_elapsed,
         case
-            when measures_trigger then coalesce(entry_point in ('in_context', 'suggested'), false)
+            when sequenced.measures_trigger then coalesce(sequenced.entry_point in ('in_context', 'suggested'), false)
         end as is_trigger_passed,
         case
-            when measures_context
-                then (prompt_count > 0 or output_count > 0 or failed_output_count > 0)
-                    and prompt_help_count = 0
-                    and manual_context_chars <= {{ context_chars_limit }}
+            when sequenced.measures_context
+                then (sequenced.prompt_count > 0 or sequenced.output_count > 0 or sequenced.failed_output_count > 0)
+                    and sequenced.prompt_help_count = 0
+                    and sequenced.manual_context_chars <= {{ context_chars_limit }}
         end as is_context_passed,
-        case when measures_output then usable_output_count > 0 end as is_output_passed,
-        case when measures_verification then unblocked_output_count > 0 end as is_verification_passed,
-        case when measures_handoff then accepted_output_count > 0 end as is_handoff_passed,
+        case when sequenced.measures_output then sequenced.usable_output_count > 0 end as is_output_passed,
         case
-            when next_same_job_started_at <= return_window_ends_at then true
-            when return_window_ends_at <= data_as_of then false
+            when sequenced.measures_verification then sequenced.unblocked_output_count > 0
+        end as is_verification_passed,
+        case when sequenced.measures_handoff then sequenced.accepted_output_count > 0 end as is_handoff_passed,
+        case
+            when sequenced.next_same_job_started_at <= sequenced.return_window_ends_at then true
+            when sequenced.return_window_ends_at <= horizon.data_as_of then false
         end as is_return_passed,
         case
-            when next_feature_session_started_at <= return_window_ends_at then true
-            when return_window_ends_at <= data_as_of then false
+            when sequenced.next_feature_session_started_at <= sequenced.return_window_ends_at then true
+            when sequenced.return_window_ends_at <= horizon.data_as_of then false
         end as has_second_session_in_window
     from sequenced
+    cross join horizon
 
 ),
 

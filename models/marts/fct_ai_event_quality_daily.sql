@@ -1,10 +1,34 @@
 {#- One row per load day (the day rows reached the warehouse; null for rows
     whose load time and event time are both unreadable): what arrived and
     where each row went. rows_received = events_clean + duplicates +
-    rows_rejected on every row. -#}
+    rows_rejected + late_beyond_lookback on every row; the last is only
+    non-zero after incremental runs missed rows that arrived later than the
+    lookback allows (a full refresh, or a run with a wider lookback, reads
+    them). -#}
 {%- set late_seconds = var('ai_adoption_late_arrival_hours', 24) * 3600 -%}
 
 with
+
+source_rows as (
+
+    select
+        cast(coalesce(
+            {{ ai_adoption_try_cast("nullif(trim(loaded_at), '')", 'timestamp') }},
+            {{ ai_adoption_try_cast("nullif(trim(occurred_at), '')", 'timestamp') }}
+        ) as date) as load_date
+    from {{ ref('stg_ai_events__raw_events') }}
+
+),
+
+received as (
+
+    select
+        load_date,
+        count(*) as rows_received
+    from source_rows
+    group by 1
+
+),
 
 checked as (
 
@@ -22,7 +46,7 @@ arrivals as (
 
     select
         cast(effective_loaded_at as date) as load_date,
-        count(*) as rows_received,
+        count(*) as rows_read,
         count(case when rejection_reason is null and copy_rank = 1 then 1 end) as events_clean,
         count(case when is_duplicate then 1 end) as duplicates,
         {%- for reason in ai_adoption_rejection_reasons() %}
@@ -54,16 +78,28 @@ clean_days as (
 final as (
 
     select
-        arrivals.*,
+        received.load_date,
+        received.rows_received,
+        coalesce(arrivals.events_clean, 0) as events_clean,
+        coalesce(arrivals.duplicates, 0) as duplicates,
+        {%- for reason in ai_adoption_rejection_reasons() %}
+            coalesce(arrivals.rejected_{{ reason }}, 0) as rejected_{{ reason }},
+        {%- endfor %}
+        coalesce(arrivals.rows_rejected, 0) as rows_rejected,
+        received.rows_received - coalesce(arrivals.rows_read, 0) as late_beyond_lookback,
         coalesce(clean_days.unmapped_events, 0) as unmapped_events,
         coalesce(clean_days.unmapped_event_names, 0) as unmapped_event_names,
         coalesce(clean_days.orphan_output_events, 0) as orphan_output_events,
         coalesce(clean_days.late_arrivals, 0) as late_arrivals,
         clean_days.first_occurred_at,
         clean_days.last_occurred_at
-    from arrivals
+    from received
+    left join arrivals
+        on
+            received.load_date = arrivals.load_date
+            or (received.load_date is null and arrivals.load_date is null)
     left join clean_days
-        on arrivals.load_date = clean_days.load_date
+        on received.load_date = clean_days.load_date
 
 )
 

@@ -1,22 +1,50 @@
-{#- One row per generated output. -#}
+{{ ai_adoption_incremental_config(['user_id', 'feature']) }}
+{#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
+{%- do ref('stg_ai_events__events_checked') -%}
+{%- do ref('int_ai_events_sessionized') -%}
+
+{#- One row per generated output. Incremental runs rebuild the outputs of
+    every (user, feature) pair that changed. -#}
 {%- set heavy_edit = var('ai_adoption_heavy_edit_threshold', 0.4) -%}
 {%- set repeat_count = var('ai_adoption_correction_repeat_count', 3) -%}
 {%- set tolerance = var('ai_adoption_correction_tolerance', 0.1) -%}
 
 with
 
+{%- if is_incremental() %}
+
+changed_pairs as (
+
+    {{ ai_adoption_changed_pairs(
+        ai_adoption_incremental_cutoff(this),
+        sessionized=ref('int_ai_events_sessionized')
+    ) }}
+
+),
+
+{%- endif %}
+
 outputs as (
 
-    select * from {{ ref('int_ai_outputs_rolled_up') }}
+    select rolled_up.*
+    from {{ ref('int_ai_outputs_rolled_up') }} as rolled_up
+    {%- if is_incremental() %}
+        inner join changed_pairs
+            on rolled_up.user_id = changed_pairs.user_id and rolled_up.feature = changed_pairs.feature
+    {%- endif %}
 
 ),
 
 sessions as (
 
     select
-        session_key,
-        session_number
-    from {{ ref('int_ai_sessions_chained') }}
+        chained.session_key,
+        chained.session_number
+    from {{ ref('int_ai_sessions_chained') }} as chained
+    {%- if is_incremental() %}
+        inner join changed_pairs
+            on chained.user_id = changed_pairs.user_id and chained.feature = changed_pairs.feature
+    {%- endif %}
 
 ),
 
@@ -103,7 +131,8 @@ final as (
             and correction_baseline.session_edit_distance
             >= correction_baseline.baseline_edit_distance - {{ tolerance }},
             false
-        ) as is_correction_loop_repeat
+        ) as is_correction_loop_repeat,
+        outputs.last_loaded_at
     from outputs
     left join sessions
         on outputs.session_key = sessions.session_key

@@ -1,10 +1,39 @@
-{#- One row per session. -#}
+{{ ai_adoption_incremental_config(['user_id', 'feature']) }}
+{#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
+{%- do ref('stg_ai_events__events_checked') -%}
+{%- do ref('int_ai_events_sessionized') -%}
+{%- do ref('int_ai_data_horizon') -%}
+{%- do ref('int_ai_features_instrumented') -%}
+
+{#- One row per session. Incremental runs rebuild the sessions of every
+    (user, feature) pair that changed, whose return window ended, or whose
+    feature's instrumentation changed. -#}
 
 with
 
+{%- if is_incremental() %}
+
+changed_pairs as (
+
+    {{ ai_adoption_changed_pairs(
+        ai_adoption_incremental_cutoff(this),
+        sessionized=ref('int_ai_events_sessionized')
+    ) }}
+    union
+    {{ ai_adoption_stale_session_pairs(this) }}
+
+),
+
+{%- endif %}
+
 sessions as (
 
-    select * from {{ ref('int_ai_sessions_chained') }}
+    select chained.*
+    from {{ ref('int_ai_sessions_chained') }} as chained
+    {%- if is_incremental() %}
+        inner join changed_pairs
+            on chained.user_id = changed_pairs.user_id and chained.feature = changed_pairs.feature
+    {%- endif %}
 
 ),
 
@@ -45,7 +74,8 @@ final as (
         break_stage,
         return_window_ends_at,
         is_return_window_elapsed,
-        has_second_session_in_window
+        has_second_session_in_window,
+        last_loaded_at
     from sessions
 
 )

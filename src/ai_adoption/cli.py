@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ai_adoption import __version__
+from ai_adoption.bench import BenchConfig, BenchError, DbtError, check_scale, run_bench
 from ai_adoption.generator import (
     DEFAULT_END_DATE,
     REJECTED_KINDS,
@@ -162,6 +165,83 @@ def _run_summary(args: argparse.Namespace) -> int:
     print(quality_line(database))
     print()
     print(format_diagnoses(feature_diagnoses(database)))
+    return 0
+
+
+# ---- bench ----------------------------------------------------------------------------------
+
+
+def _scale(text: str) -> int:
+    try:
+        return check_scale(int(text.replace("_", "")))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+@command
+def _register_bench(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="time the dbt pipeline on DuckDB at one or more scales",
+        description=(
+            "Per scale: a one-pass floor query, dbt seed, dbt run --full-refresh on 99 % of "
+            "the events, an incremental dbt run adding the last 1 % (by loaded_at), a full "
+            "build on everything and dbt test, with wall times and peak RSS of dbt. 1M events "
+            "are generated once (cached in OUT/base-1m); larger scales replicate them with "
+            "suffixed ids. Prints one table and writes OUT/results.md and OUT/results.json."
+        ),
+    )
+    parser.add_argument(
+        "--scales",
+        nargs="+",
+        type=_scale,
+        default=[1_000_000, 10_000_000],
+        metavar="N",
+        help="numbers of events; multiples of 1M from 1M on (default: 1000000 10000000)",
+    )
+    parser.add_argument(
+        "--out",
+        default="target/bench",
+        metavar="DIR",
+        help="data, DuckDB files, dbt target and logs, results (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=42, help="seed of the generated events (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--memory-limit",
+        default="4GB",
+        help="DuckDB memory_limit of dbt and of the floor query (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        help="DuckDB threads of the floor query and dbt --threads (default: %(default)s)",
+    )
+    parser.set_defaults(handler=_run_bench)
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    import duckdb
+
+    cfg = BenchConfig(
+        scales=tuple(sorted(set(args.scales))),
+        out=Path(args.out),
+        seed=args.seed,
+        memory_limit=args.memory_limit,
+        threads=args.threads,
+    )
+    try:
+        run_bench(cfg)
+    except DbtError as exc:
+        print(f"dbt failed: {exc}", file=sys.stderr)
+        print(f"---- last {len(exc.tail)} lines of dbt's output ----", file=sys.stderr)
+        print("\n".join(exc.tail), file=sys.stderr)
+        return 1
+    except (BenchError, duckdb.Error) as exc:
+        logger.error("bench failed: %s", exc)
+        return 1
     return 0
 
 

@@ -1,5 +1,3 @@
-{{ config(materialized='table') }}
-
 {#- One row per distinct good event: rejected rows and delivery duplicates
     are left out (they are kept in stg_ai_events__rejected_events and counted
     in fct_ai_event_quality_daily). -#}
@@ -41,13 +39,13 @@ final as (
         session_id,
         output_id,
         coalesce(job_key, feature) as job_key,
-        lower(entry_point) as entry_point,
-        lower(context_source) as context_source,
+        entry_point,
+        context_source,
         prompt_chars,
         context_chars,
         output_chars,
         edit_distance,
-        lower(correction_type) as correction_type,
+        correction_type,
         destination,
         rating,
         latency_ms,

@@ -1,8 +1,17 @@
-{#- One row per source row: typed values, the canonical action, the first
-    rejection reason that applies (null for a good row) and the row's rank
-    among good rows sharing its event_id (1 = the copy that is kept). -#}
+{{ ai_adoption_incremental_config('load_partition_date', partition_by='load_partition_date') }}
+
+{#- The event ledger. One row per source row: typed values, the canonical
+    action, the first rejection reason that applies (null for a good row) and
+    the row's rank among copies sharing its event_id and reason (1 = the copy
+    that is kept). Incremental runs read again every source row loaded on or
+    after the cutoff day and replace those load days; copies kept on earlier
+    days still count when ranking. -#}
 {%- set optional = ai_adoption_optional_columns() -%}
 {%- set numeric = ai_adoption_numeric_columns() -%}
+{%- set lowered = ['entry_point', 'context_source', 'correction_type'] -%}
+{%- if is_incremental() -%}
+    {%- set cutoff = ai_adoption_incremental_cutoff(this, 'effective_loaded_at') -%}
+{%- endif -%}
 
 with
 
@@ -84,7 +93,9 @@ typed as (
         nullif(trim(raw_events.feature), '') as feature,
         nullif(trim(raw_events.event_name), '') as event_name,
         {%- for name, kind in optional.items() if name != 'loaded_at' %}
-            {%- if kind == 'string' %}
+            {%- if name in lowered %}
+                lower(nullif(trim(raw_events.{{ name }}), '')) as {{ name }},
+            {%- elif kind == 'string' %}
                 nullif(trim(raw_events.{{ name }}), '') as {{ name }},
             {%- else %}
                 {{ ai_adoption_try_cast("nullif(trim(raw_events." ~ name ~ "), '')", kind) }} as {{ name }},
@@ -133,20 +144,61 @@ checked as (
 
 ),
 
-ranked as (
+batch as (
 
     select
         *,
-        row_number() over (
-            partition by event_id, rejection_reason
-            order by
-                coalesce(loaded_at, occurred_at),
-                occurred_at,
-                event_name,
-                user_id,
-                output_id
-        ) as copy_rank
+        coalesce(loaded_at, occurred_at) as effective_loaded_at
     from checked
+    {%- if is_incremental() %}
+        where
+            coalesce(loaded_at, occurred_at) >= {{ cutoff }}
+            or coalesce(loaded_at, occurred_at) is null
+    {%- endif %}
+
+),
+
+{%- if is_incremental() %}
+
+earlier_copies as (
+
+    select
+        event_id,
+        rejection_reason,
+        count(*) as copy_count
+    from {{ this }}
+    where
+        effective_loaded_at < {{ cutoff }}
+        and event_id in (select batch.event_id from batch)
+    group by 1, 2
+
+),
+
+{%- endif %}
+
+ranked as (
+
+    select
+        batch.*,
+        {%- if is_incremental() %}
+            coalesce(earlier_copies.copy_count, 0) +
+        {%- endif %}
+        row_number() over (
+            partition by batch.event_id, batch.rejection_reason
+            order by
+                batch.effective_loaded_at,
+                batch.occurred_at,
+                batch.event_name,
+                batch.user_id,
+                batch.output_id
+        ) as copy_rank
+    from batch
+    {%- if is_incremental() %}
+        left join earlier_copies
+            on
+                batch.event_id = earlier_copies.event_id
+                and coalesce(batch.rejection_reason, '') = coalesce(earlier_copies.rejection_reason, '')
+    {%- endif %}
 
 ),
 
@@ -154,7 +206,10 @@ final as (
 
     select
         *,
-        coalesce(loaded_at, occurred_at) as effective_loaded_at,
+        coalesce(
+            cast(effective_loaded_at as date),
+            cast('1900-01-01' as date)
+        ) as load_partition_date,
         rejection_reason is null and copy_rank > 1 as is_duplicate
     from ranked
 

@@ -1,0 +1,132 @@
+{#- How the large models are kept up to date between runs, in one place.
+
+    Two kinds of incremental model exist:
+    - the event ledger (stg_ai_events__events_checked) is replaced by load
+      day: every source row loaded on or after the cutoff day is read again;
+    - models about outputs and sessions are replaced by (user_id, feature)
+      pair: every row of a pair that received an event since the cutoff is
+      rebuilt from all of the pair's events, because sessions, session
+      numbers, returns and correction loops only depend on the events of the
+      same user and feature.
+    A full refresh rebuilds everything. -#}
+
+
+{#- The config of an incremental model. `unique_key` is the replaced unit
+    (a column or a list of columns); `partition_by` is the load-day column of
+    a model that can be replaced by whole partitions. -#}
+{% macro ai_adoption_incremental_config(unique_key, partition_by=none) %}
+    {{ return(adapter.dispatch('ai_adoption_incremental_config', 'ai_adoption')(unique_key, partition_by)) }}
+{% endmacro %}
+
+{% macro default__ai_adoption_incremental_config(unique_key, partition_by) %}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=unique_key,
+        on_schema_change='fail'
+    ) }}
+{% endmacro %}
+
+{#- Spark without Delta has no delete or merge: a model replaced by load day
+    overwrites its day partitions; a model replaced by pair is rebuilt whole. -#}
+{% macro spark__ai_adoption_incremental_config(unique_key, partition_by) %}
+    {%- if partition_by -%}
+        {{ config(
+            materialized='incremental',
+            incremental_strategy='insert_overwrite',
+            partition_by=[partition_by],
+            file_format='parquet',
+            on_schema_change='fail'
+        ) }}
+    {%- else -%}
+        {{ config(materialized='table', file_format='parquet') }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- The first load instant an incremental run reads again: midnight of the
+    day of (latest loaded_at already in `relation` - lookback hours), as a
+    timestamp literal. A watermark in the future (a clock error upstream) is
+    capped at now + ai_adoption_max_future_skew_hours so that it cannot hide
+    every later row. The cutoff is logged. -#}
+{% macro ai_adoption_incremental_cutoff(relation, column='last_loaded_at') %}
+    {%- set floor = "cast('1900-01-01 00:00:00' as " ~ ai_adoption_type('timestamp') ~ ")" -%}
+    {%- if not execute -%}
+        {{ return(floor) }}
+    {%- endif -%}
+    {%- set probe -%}
+        select max({{ column }}) from {{ relation }}
+    {%- endset -%}
+    {%- set watermark = run_query(probe).columns[0].values()[0] -%}
+    {%- if watermark is none -%}
+        {{ log('ai_adoption: ' ~ relation.identifier ~ ' is empty; reading every row', info=True) }}
+        {{ return(floor) }}
+    {%- endif -%}
+    {%- if watermark is string -%}
+        {%- set watermark = modules.datetime.datetime.fromisoformat(watermark[:19]) -%}
+    {%- endif -%}
+    {%- set watermark = watermark.replace(tzinfo=none) -%}
+    {%- set skew = modules.datetime.timedelta(hours=var('ai_adoption_max_future_skew_hours', 24)) -%}
+    {%- set ceiling = modules.datetime.datetime.utcnow() + skew -%}
+    {%- if watermark > ceiling -%}
+        {%- set watermark = ceiling -%}
+    {%- endif -%}
+    {%- set lookback = modules.datetime.timedelta(hours=var('ai_adoption_lookback_hours', 6)) -%}
+    {%- set cutoff = (watermark - lookback).strftime('%Y-%m-%d') ~ ' 00:00:00' -%}
+    {{ log(
+        'ai_adoption: ' ~ relation.identifier ~ ' holds rows loaded up to ' ~ watermark
+        ~ '; reprocessing rows loaded since ' ~ cutoff, info=True
+    ) }}
+    {{ return("cast('" ~ cutoff ~ "' as " ~ ai_adoption_type('timestamp') ~ ")") }}
+{% endmacro %}
+
+
+{#- The (user_id, feature) pairs whose rows an incremental run rebuilds: the
+    pairs of every good event (kept copy or duplicate) loaded since `cutoff`,
+    plus the pairs that generated an output one of those events is about
+    (an event may concern an output another pair generated).
+    `sessionized` is the relation holding generation events (omitted by the
+    sessionizing model itself). User ids come out as models past staging
+    show them (hashed when asked). -#}
+{% macro ai_adoption_changed_pairs(cutoff, sessionized=none) %}
+    select distinct
+        {{ ai_adoption_hash_id('user_id') }} as user_id,
+        feature
+    from {{ ref('stg_ai_events__events_checked') }}
+    where rejection_reason is null and effective_loaded_at >= {{ cutoff }}
+    {%- if sessionized is not none %}
+    union
+    select
+        generations.user_id,
+        generations.feature
+    from {{ sessionized }} as generations
+    where
+        generations.action = 'output_generated'
+        and generations.output_id in (
+            select output_id
+            from {{ ref('stg_ai_events__events_checked') }}
+            where rejection_reason is null and effective_loaded_at >= {{ cutoff }} and output_id is not null
+        )
+    {%- endif %}
+{% endmacro %}
+
+
+{#- Pairs of a session model (`relation`) whose stored rows no longer match
+    what the chain would say today although none of their events changed:
+    the data horizon moved past (or back before) the end of a return window,
+    or the feature started (or stopped) sending events for a stage. -#}
+{% macro ai_adoption_stale_session_pairs(relation) %}
+    select
+        stored.user_id,
+        stored.feature
+    from {{ relation }} as stored
+    cross join {{ ref('int_ai_data_horizon') }} as horizon
+    inner join {{ ref('int_ai_features_instrumented') }} as features
+        on stored.feature = features.feature
+    where
+        stored.is_return_window_elapsed != (stored.return_window_ends_at <= horizon.data_as_of)
+        {%- for stage in ai_adoption_chain_stages() if stage != 'return' %}
+            or (stored.is_{{ stage }}_passed is not null) != features.measures_{{ stage }}
+        {%- endfor %}
+    group by 1, 2
+{% endmacro %}

@@ -1,0 +1,1080 @@
+"""Benchmark of the dbt pipeline on DuckDB: ``ai-adoption bench``.
+
+For each scale (number of events) the benchmark
+
+1. prepares the events: 1,000,000 generated events (cached under ``OUT/base-1m``) are
+   replicated in DuckDB -- copy ``k`` gets every identifier suffixed with ``~k`` (copy 0 keeps
+   the original values, nulls and blanks stay as they are), timestamps are kept -- or, below
+   1M, cut to a prefix by ``loaded_at``. The rows are split by ``loaded_at``: the last 1 %
+   (above the 99th percentile) go to ``new/part.parquet``, the rest to ``base/part-*.parquet``;
+2. times a one-pass floor: one hand-written DuckDB query that reads every event once and
+   aggregates it per output and per session (the lower bound no pipeline can beat);
+3. in a fresh DuckDB file, times ``dbt seed``, ``dbt run --full-refresh`` on the base files
+   only (99 %), then adds the new file to the source folder and times a plain ``dbt run``
+   (the incremental step), then ``dbt run --full-refresh`` on everything (the full build) and
+   ``dbt test`` (data tests), each with the peak resident memory of the dbt process.
+
+The source glob given to dbt is the same for every command of a scale
+(``OUT/scale-N/source/*.parquet``): the folder holds hard links to the base parts, and the
+incremental step links the new part into it, the way new files arrive in an export folder.
+
+The results are printed as one table (a column per scale, each goal marked met or missed)
+and written to ``OUT/results.md`` and ``OUT/results.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ai_adoption.generator import SCHEMA
+
+if TYPE_CHECKING:
+    import duckdb
+
+logger = logging.getLogger(__name__)
+
+#: Events generated once and replicated for the larger scales.
+BASE_EVENTS = 1_000_000
+#: Identifier columns suffixed with ``~k`` in copy ``k`` of the replicated log.
+ID_COLUMNS: tuple[str, ...] = ("event_id", "user_id", "account_id", "session_id", "output_id")
+SUFFIX_SEPARATOR = "~"
+#: Rows with loaded_at above this quantile are the "new" files of the incremental step.
+NEW_QUANTILE = 0.99
+#: Minimum number of base part files per scale (one per million events above that).
+MIN_BASE_PARTS = 4
+#: Layout version of the prepared data; a cached scale with another version is rebuilt.
+DATA_LAYOUT = 1
+MARKER = ".complete"
+#: Rows per Parquet row group of the prepared files (pyarrow's default maximum).
+ROW_GROUP_ROWS = 1024 * 1024
+DBT_TAIL_LINES = 40
+#: Log dbt's progress at most this often (seconds).
+PROGRESS_SECONDS = 15.0
+GIB = 1024**3
+
+# ---- goals ----------------------------------------------------------------------------------
+
+#: Full build at most this many times the one-pass floor.
+GOAL_FLOOR_RATIO = 4.0
+#: Incremental run (1 % new events) at most this share of the full build.
+GOAL_INCREMENTAL_SHARE = 0.15
+#: Peak resident memory of a dbt process (set for 10M events).
+GOAL_PEAK_GIB = 4.0
+#: time(larger) / time(smaller) of the full build at most this times the ratio of the event
+#: counts (10M / 1M: at most 12).
+GOAL_SCALING_SLACK = 1.2
+
+
+# ---- prepared data --------------------------------------------------------------------------
+
+
+def check_scale(scale: int) -> int:
+    """A valid scale: positive, and a whole multiple of 1M from 1M on (copies of the base)."""
+    if scale < 1:
+        raise ValueError(f"a scale must be at least 1: {scale}")
+    if scale > BASE_EVENTS and scale % BASE_EVENTS:
+        raise ValueError(f"a scale above {BASE_EVENTS:,} must be a multiple of it: {scale:,}")
+    return scale
+
+
+def scale_label(scale: int) -> str:
+    """``1000000`` -> ``1M``, ``250000`` -> ``250k``; other numbers with separators."""
+    if scale % 1_000_000 == 0:
+        return f"{scale // 1_000_000}M"
+    if scale % 1_000 == 0:
+        return f"{scale // 1_000}k"
+    return f"{scale:,}"
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _read_parquet(glob: str) -> str:
+    return (
+        f"read_parquet({_sql_string(glob)}, union_by_name = true, "
+        "filename = true, file_row_number = true)"
+    )
+
+
+def replicated_sql(source_glob: str, copies: int) -> str:
+    """Every source row ``copies`` times; copy k > 0 has each identifier suffixed with ``~k``.
+
+    Copy 0 keeps the original values; null and blank identifiers stay null and blank (so a
+    row the warehouse rejects for a missing id is rejected in every copy). The extra
+    columns ``_copy``, ``_file`` and ``_row`` give a stable order; :func:`split_events`
+    drops them.
+    """
+    if copies < 1:
+        raise ValueError(f"copies must be at least 1: {copies}")
+    suffixed = ",\n        ".join(
+        f"case when copies.k = 0 or trim(src.{c}) = '' then src.{c} "
+        f"else src.{c} || '{SUFFIX_SEPARATOR}' || copies.k end as {c}"
+        for c in ID_COLUMNS
+    )
+    return f"""
+    select
+        src.* exclude (filename, file_row_number) replace (
+        {suffixed}
+        ),
+        copies.k as _copy,
+        src.filename as _file,
+        src.file_row_number as _row
+    from {_read_parquet(source_glob)} as src
+    cross join range({copies}) as copies(k)
+    """
+
+
+def prefix_sql(source_glob: str, rows: int) -> str:
+    """The first ``rows`` source rows by loaded_at (for scales below the base log)."""
+    return f"""
+    select
+        * exclude (filename, file_row_number),
+        0 as _copy,
+        filename as _file,
+        file_row_number as _row
+    from {_read_parquet(source_glob)}
+    order by loaded_at nulls last, filename, file_row_number
+    limit {rows}
+    """
+
+
+def scale_sql(source_glob: str, scale: int) -> str:
+    """The events of one scale, built from the base log at ``source_glob``."""
+    check_scale(scale)
+    if scale >= BASE_EVENTS:
+        return replicated_sql(source_glob, scale // BASE_EVENTS)
+    return prefix_sql(source_glob, scale)
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    """Where :func:`split_events` wrote the rows."""
+
+    base_files: tuple[Path, ...]
+    new_file: Path
+    base_rows: int
+    new_rows: int
+    threshold: datetime | None
+
+    @property
+    def rows(self) -> int:
+        return self.base_rows + self.new_rows
+
+
+def _write_parquet(
+    connection: duckdb.DuckDBPyConnection, query: str, params: Sequence[Any], path: Path
+) -> int:
+    """Stream a query into ``path`` with the generator's exact Arrow schema; return the rows.
+
+    Written with pyarrow (not DuckDB's COPY), so that types and nullability are those of the
+    generated files; a batch that does not cast to the schema fails. Row groups hold up to
+    ROW_GROUP_ROWS rows, like pyarrow's default for a whole table.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    reader = connection.sql(query, params=list(params)).to_arrow_reader(batch_size=128 * 1024)
+    partial = path.with_name(path.name + ".partial")
+    rows = 0
+    pending: list[Any] = []
+    pending_rows = 0
+    with pq.ParquetWriter(partial, SCHEMA) as writer:
+        for batch in reader:
+            if batch.num_rows:
+                pending.append(batch.cast(SCHEMA))
+                pending_rows += batch.num_rows
+            if pending_rows >= ROW_GROUP_ROWS:
+                writer.write_table(pa.Table.from_batches(pending, SCHEMA), ROW_GROUP_ROWS)
+                rows += pending_rows
+                pending, pending_rows = [], 0
+        if pending or not rows:
+            writer.write_table(pa.Table.from_batches(pending, SCHEMA), ROW_GROUP_ROWS)
+            rows += pending_rows
+    partial.replace(path)
+    return rows
+
+
+def _scalar(connection: duckdb.DuckDBPyConnection, query: str, params: Sequence[Any] = ()) -> Any:
+    """The first value of the first row of a query (None when there is no row)."""
+    rows = connection.execute(query, list(params)).fetchall()
+    return rows[0][0] if rows else None
+
+
+def split_events(
+    connection: duckdb.DuckDBPyConnection,
+    events_sql: str,
+    out_dir: Path,
+    base_parts: int = MIN_BASE_PARTS,
+) -> SplitResult:
+    """Write the rows of ``events_sql`` as ``base/part-NNNN.parquet`` and ``new/part.parquet``.
+
+    ``new`` holds the rows with loaded_at above its 99th percentile, ``base`` the rest,
+    including rows without loaded_at. Loads come in batches sharing one loaded_at, so ``new``
+    is whole batches, usually a little under 1 %; when the percentile falls in the last
+    batch, that batch is ``new``. Base parts are consecutive loaded_at ranges, each in
+    loaded_at order (like the generator's parts).
+    """
+    if base_parts < 1:
+        raise ValueError(f"base_parts must be at least 1: {base_parts}")
+    base_dir, new_dir = out_dir / "base", out_dir / "new"
+    for folder in (base_dir, new_dir):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+    connection.execute(f"create or replace temp view bench_events as {events_sql}")
+    threshold: datetime | None = _scalar(
+        connection, f"select quantile_disc(loaded_at, {NEW_QUANTILE}) from bench_events"
+    )
+    latest = _scalar(connection, "select max(loaded_at) from bench_events")
+    if threshold is not None and threshold == latest:
+        # the percentile falls in the last load batch (ties): that batch becomes the new part
+        threshold = _scalar(
+            connection, "select max(loaded_at) from bench_events where loaded_at < ?", [latest]
+        )
+    fractions = [i / base_parts for i in range(1, base_parts)]
+    bounds: list[datetime] = []
+    if threshold is not None and fractions:
+        found = _scalar(
+            connection,
+            f"select quantile_disc(loaded_at, {fractions}) from bench_events where loaded_at <= ?",
+            [threshold],
+        )
+        bounds = list(found) if found is not None else []
+
+    # one (condition, params) per base part: part i holds loaded_at in (edges[i], edges[i+1]],
+    # the first part also the rows without loaded_at
+    conditions: list[tuple[str, list[Any]]] = [("true", [])]
+    if threshold is not None:
+        edges = [*bounds, threshold]
+        conditions = [("loaded_at is null or loaded_at <= ?", [edges[0]])]
+        conditions += [
+            ("loaded_at > ? and loaded_at <= ?", [lo, hi])
+            for lo, hi in zip(edges, edges[1:], strict=False)
+        ]
+
+    ordered = "order by loaded_at nulls first, _copy, _file, _row"
+    select = "select * exclude (_copy, _file, _row) from bench_events"
+    base_files: list[Path] = []
+    base_rows = 0
+    for i, (condition, params) in enumerate(conditions):
+        path = base_dir / f"part-{i:04d}.parquet"
+        rows = _write_parquet(connection, f"{select} where {condition} {ordered}", params, path)
+        logger.info("wrote %s (%d rows)", path, rows)
+        base_files.append(path)
+        base_rows += rows
+    new_file = new_dir / "part.parquet"
+    if threshold is None:
+        new_rows = _write_parquet(connection, f"{select} where false", [], new_file)
+    else:
+        new_rows = _write_parquet(
+            connection, f"{select} where loaded_at > ? {ordered}", [threshold], new_file
+        )
+    logger.info("wrote %s (%d rows)", new_file, new_rows)
+    connection.execute("drop view bench_events")
+    return SplitResult(tuple(base_files), new_file, base_rows, new_rows, threshold)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _connect(
+    database: Path | str, memory_limit: str, threads: int, temp_dir: Path
+) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(
+        str(database),
+        config={
+            "memory_limit": memory_limit,
+            "threads": threads,
+            "temp_directory": str(temp_dir),
+        },
+    )
+
+
+def ensure_base(out: Path, seed: int) -> Path:
+    """``OUT/base-1m``: 1M generated events, made once per seed and reused afterwards."""
+    base = out / "base-1m"
+    marker = base / MARKER
+    wanted = {"events": BASE_EVENTS, "seed": seed}
+    if _read_json(marker) == wanted:
+        logger.info("reusing the generated base log in %s", base)
+        return base
+    if base.exists():
+        shutil.rmtree(base)
+    logger.info(
+        "generating %d events (seed %d) into %s (about half a minute)", BASE_EVENTS, seed, base
+    )
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ai_adoption.cli",
+            "generate",
+            "--out",
+            str(base),
+            "--events",
+            str(BASE_EVENTS),
+            "--seed",
+            str(seed),
+        ],
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise BenchError(f"ai-adoption generate failed (exit {completed.returncode})")
+    marker.write_text(json.dumps(wanted) + "\n", encoding="utf-8")
+    return base
+
+
+@dataclass(frozen=True)
+class ScaleData:
+    """The prepared files of one scale."""
+
+    scale: int
+    folder: Path
+    base_files: tuple[Path, ...]
+    new_file: Path
+    base_rows: int
+    new_rows: int
+
+    @property
+    def rows(self) -> int:
+        return self.base_rows + self.new_rows
+
+    @property
+    def source_dir(self) -> Path:
+        return self.folder / "source"
+
+    @property
+    def source_glob(self) -> str:
+        """The one glob dbt reads for this scale, before and after the new part arrives."""
+        return str(self.source_dir / "*.parquet")
+
+
+def prepare_scale(
+    out: Path, base: Path, scale: int, seed: int, memory_limit: str, threads: int
+) -> ScaleData:
+    """The split files of one scale under ``OUT/scale-N`` (reused when already complete)."""
+    folder = out / f"scale-{scale}"
+    marker = folder / MARKER
+    wanted = {"scale": scale, "seed": seed, "layout": DATA_LAYOUT}
+    meta = _read_json(marker)
+    if (
+        isinstance(meta, dict)
+        and {k: meta.get(k) for k in wanted} == wanted
+        and all((folder / name).is_file() for name in [*meta["base_files"], meta["new_file"]])
+    ):
+        logger.info("reusing the %s events in %s", scale_label(scale), folder)
+        return ScaleData(
+            scale=scale,
+            folder=folder,
+            base_files=tuple(folder / name for name in meta["base_files"]),
+            new_file=folder / meta["new_file"],
+            base_rows=int(meta["base_rows"]),
+            new_rows=int(meta["new_rows"]),
+        )
+    marker.unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    logger.info("preparing %s events in %s", scale_label(scale), folder)
+    with _connect(":memory:", memory_limit, threads, folder / "duckdb-tmp") as connection:
+        split = split_events(
+            connection,
+            scale_sql(str(base / "part-*.parquet"), scale),
+            folder,
+            max(MIN_BASE_PARTS, scale // BASE_EVENTS),
+        )
+    shutil.rmtree(folder / "duckdb-tmp", ignore_errors=True)
+    meta = {
+        **wanted,
+        "base_files": [str(p.relative_to(folder)) for p in split.base_files],
+        "new_file": str(split.new_file.relative_to(folder)),
+        "base_rows": split.base_rows,
+        "new_rows": split.new_rows,
+        "threshold": split.threshold.isoformat() if split.threshold else None,
+    }
+    marker.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    logger.info(
+        "prepared %s events: %d base rows, %d new rows (%.1f s)",
+        scale_label(scale),
+        split.base_rows,
+        split.new_rows,
+        time.perf_counter() - started,
+    )
+    return ScaleData(
+        scale, folder, split.base_files, split.new_file, split.base_rows, split.new_rows
+    )
+
+
+def _link(target: Path, link: Path) -> None:
+    try:
+        os.link(target, link)
+    except OSError:
+        shutil.copyfile(target, link)
+
+
+def stage_source(data: ScaleData, *, with_new: bool) -> None:
+    """Fill the source folder dbt reads: the base parts, and the new part when ``with_new``."""
+    source = data.source_dir
+    if source.exists():
+        shutil.rmtree(source)
+    source.mkdir(parents=True)
+    for path in data.base_files:
+        _link(path, source / path.name)
+    if with_new:
+        _link(data.new_file, source / f"new-{data.new_file.name}")
+
+
+# ---- measuring ------------------------------------------------------------------------------
+
+
+class BenchError(RuntimeError):
+    """The benchmark cannot go on (a failed step)."""
+
+
+class DbtError(BenchError):
+    """A dbt command failed; carries the tail of its output."""
+
+    def __init__(self, step: str, returncode: int, tail: Sequence[str], log_file: Path) -> None:
+        super().__init__(f"{step} failed (exit {returncode}); full output in {log_file}")
+        self.step = step
+        self.returncode = returncode
+        self.tail = tuple(tail)
+        self.log_file = log_file
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One timed step: wall time and the peak resident memory of its process (0 if in-process)."""
+
+    seconds: float
+    peak_rss_bytes: int = 0
+    #: dbt's own "Finished running ... (N s)" time: the wall time minus start-up, parse, exit.
+    executed_seconds: float | None = None
+
+    @property
+    def peak_rss_gib(self) -> float:
+        return self.peak_rss_bytes / GIB
+
+
+FLOOR_SQL = """
+create table bench_floor as
+select
+    output_id,
+    user_id,
+    feature,
+    session_id,
+    count(*) as events,
+    min(try_cast(occurred_at as timestamp)) as first_occurred_at,
+    max(try_cast(occurred_at as timestamp)) as last_occurred_at,
+    count(*) filter (where event_name = 'output_generated') as generated,
+    count(*) filter (where event_name = 'output_viewed') as viewed,
+    count(*) filter (where event_name = 'output_edited') as edited,
+    count(*) filter (where event_name in ('output_accepted', 'output_inserted')) as accepted
+from read_parquet({files}, union_by_name = true)
+group by grouping sets ((output_id), (user_id, feature, session_id))
+"""
+
+
+def _warm(files: Iterable[Path]) -> None:
+    """Read the files once so that the floor and dbt both find them in the page cache."""
+    for path in files:
+        with path.open("rb") as handle:
+            while handle.read(16 * 1024 * 1024):
+                pass
+
+
+def time_floor(
+    files: Sequence[Path], database: Path, memory_limit: str, threads: int
+) -> StepResult:
+    """Wall time of one query that reads every event once and aggregates it twice."""
+    for stale in (database, database.with_name(database.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    _warm(files)
+    listed = "[" + ", ".join(_sql_string(str(p)) for p in files) + "]"
+    with _connect(database, memory_limit, threads, database.with_name("floor-tmp")) as con:
+        started = time.perf_counter()
+        con.execute(FLOOR_SQL.format(files=listed))
+        con.execute("checkpoint")
+        seconds = time.perf_counter() - started
+    database.unlink(missing_ok=True)
+    shutil.rmtree(database.with_name("floor-tmp"), ignore_errors=True)
+    logger.info("one-pass floor: %.1f s", seconds)
+    return StepResult(seconds)
+
+
+_PROGRESS = re.compile(r"\b(\d+) of (\d+) (OK|ERROR|PASS|FAIL|WARN|SKIP|SUCCESS)\b")
+_FINISHED = re.compile(r"Finished running .*\(([\d.]+)s\)")
+
+
+@dataclass(frozen=True)
+class DbtInvocation:
+    """How to run dbt for one scale."""
+
+    dbt: Path
+    repo: Path
+    target_path: Path
+    log_path: Path
+    database: Path
+    source_glob: str
+    memory_limit: str
+    threads: int
+
+    def command(self, args: Sequence[str]) -> list[str]:
+        return [
+            str(self.dbt),
+            "--no-use-colors",
+            *args,
+            "--profiles-dir",
+            str(self.repo),
+            "--project-dir",
+            str(self.repo),
+            "--target-path",
+            str(self.target_path),
+            "--log-path",
+            str(self.log_path),
+            "--threads",
+            str(self.threads),
+            "--vars",
+            json.dumps({"ai_adoption_source_path": self.source_glob}),
+        ]
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("DBT_PROFILES_DIR", None)
+        env.update(
+            {
+                "AI_ADOPTION_DUCKDB_PATH": str(self.database),
+                "AI_ADOPTION_DUCKDB_MEMORY_LIMIT": self.memory_limit,
+                "AI_ADOPTION_TARGET": "dev",
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            }
+        )
+        return env
+
+
+def run_dbt(invocation: DbtInvocation, args: Sequence[str], label: str) -> StepResult:
+    """Run one dbt command; its wall time and the peak RSS of the finished process.
+
+    The output goes to ``<log path>/<label>.txt``; on failure :class:`DbtError` carries
+    its last lines.
+    """
+    invocation.log_path.mkdir(parents=True, exist_ok=True)
+    log_file = invocation.log_path / (re.sub(r"[^A-Za-z0-9_.-]+", "_", label) + ".txt")
+    command = invocation.command(args)
+    logger.info("%s: %s", label, " ".join(["dbt", *args]))
+    tail: deque[str] = deque(maxlen=DBT_TAIL_LINES)
+    executed: float | None = None
+    started = last_report = time.perf_counter()
+    with (
+        log_file.open("w", encoding="utf-8") as log,
+        subprocess.Popen(
+            command,
+            cwd=invocation.repo,
+            env=invocation.environment(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as process,
+    ):
+        log.write("$ " + " ".join(command) + "\n")
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.write(line)
+            tail.append(line.rstrip("\n"))
+            finished = _FINISHED.search(line)
+            if finished:
+                executed = float(finished[1])
+            match = _PROGRESS.search(line)
+            now = time.perf_counter()
+            if match and (now - last_report >= PROGRESS_SECONDS or match[1] == match[2]):
+                last_report = now
+                logger.info("%s: %s of %s done (%.0f s)", label, match[1], match[2], now - started)
+        process.stdout.close()
+        # wait4, not wait: it returns the finished child's resource usage (ru_maxrss in KiB)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise DbtError(label, process.returncode, tail, log_file)
+    result = StepResult(seconds, usage.ru_maxrss * 1024, executed)
+    logger.info(
+        "%s: %.1f s (dbt's own timing %s s), peak RSS %.2f GiB",
+        label,
+        seconds,
+        "?" if executed is None else f"{executed:.1f}",
+        result.peak_rss_gib,
+    )
+    return result
+
+
+def table_row_counts(database: Path) -> dict[str, int]:
+    """Rows of every table the project built (seeds left out), by ``schema.table``."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+        tables = connection.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_schema not like '%seeds' order by 1, 2"
+        ).fetchall()
+        counts: dict[str, int] = {}
+        for schema, table in tables:
+            found = _scalar(connection, f'select count(*) from "{schema}"."{table}"')
+            counts[f"{schema}.{table}"] = int(found or 0)
+    return counts
+
+
+def count_mismatches(incremental: dict[str, int], full: dict[str, int]) -> tuple[str, ...]:
+    """Tables whose row count after the incremental run differs from the full build's."""
+    names = sorted(set(incremental) | set(full))
+    return tuple(
+        f"{name}: {incremental.get(name, 'missing')} vs {full.get(name, 'missing')}"
+        for name in names
+        if incremental.get(name) != full.get(name)
+    )
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    """Every figure of one scale."""
+
+    scale: int
+    events: int
+    new_events: int
+    floor: StepResult
+    seed: StepResult
+    base_build: StepResult
+    incremental: StepResult
+    full_build: StepResult
+    test: StepResult
+    count_mismatches: tuple[str, ...] = ()
+
+
+def bench_scale(data: ScaleData, invocation: DbtInvocation) -> ScaleResult:
+    """Floor, then seed, build on 99 %, incremental 1 %, full build and tests in a fresh DB."""
+    label = f"{scale_label(data.scale)}"
+    files = [*data.base_files, data.new_file]
+    floor = time_floor(
+        files, data.folder / "floor.duckdb", invocation.memory_limit, invocation.threads
+    )
+    database = invocation.database
+    for stale in (database, database.with_name(database.name + ".wal")):
+        stale.unlink(missing_ok=True)
+
+    stage_source(data, with_new=False)
+    seed = run_dbt(invocation, ["seed"], f"{label}-seed")
+    base_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-build-99pct")
+    stage_source(data, with_new=True)
+    incremental = run_dbt(invocation, ["run"], f"{label}-incremental-1pct")
+    after_incremental = table_row_counts(database)
+    full_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-full-build")
+    after_full = table_row_counts(database)
+    test = run_dbt(
+        invocation, ["test", "--exclude-resource-type", "unit_test"], f"{label}-dbt-test"
+    )
+    return ScaleResult(
+        scale=data.scale,
+        events=data.rows,
+        new_events=data.new_rows,
+        floor=floor,
+        seed=seed,
+        base_build=base_build,
+        incremental=incremental,
+        full_build=full_build,
+        test=test,
+        count_mismatches=count_mismatches(after_incremental, after_full),
+    )
+
+
+# ---- the table ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the results table: a cell per scale, the goal and each cell's verdict."""
+
+    label: str
+    cells: tuple[str, ...]
+    goal: str = ""
+    verdicts: tuple[bool | None, ...] = ()
+
+    def cell(self, i: int) -> str:
+        verdict = self.verdicts[i] if i < len(self.verdicts) else None
+        if verdict is None or not self.cells[i]:
+            return self.cells[i]
+        return f"{self.cells[i]} {_verdict_word(verdict)}"
+
+
+def _overhead(step: StepResult) -> float | None:
+    if step.executed_seconds is None:
+        return None
+    return step.seconds - step.executed_seconds
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator > 0 else None
+
+
+def _row(
+    label: str,
+    results: Sequence[ScaleResult],
+    value: Callable[[ScaleResult], float | None],
+    fmt: str,
+    goal: str = "",
+    passes: Callable[[float], bool] | None = None,
+) -> Row:
+    values = [value(r) for r in results]
+    cells = tuple("" if v is None else format(v, fmt) for v in values)
+    verdicts = tuple(None if v is None or passes is None else passes(v) for v in values)
+    return Row(label, cells, goal, verdicts if passes else ())
+
+
+def results_rows(results: Sequence[ScaleResult]) -> list[Row]:
+    """The rows of the table, one column per scale (in the order given)."""
+    rows = [
+        _row("events", results, lambda r: r.events, ",d"),
+        _row("  of which new (incremental step)", results, lambda r: r.new_events, ",d"),
+        _row("one-pass floor (s)", results, lambda r: r.floor.seconds, ".1f"),
+        _row("dbt seed (s)", results, lambda r: r.seed.seconds, ".1f"),
+        _row("build on 99 % (s)", results, lambda r: r.base_build.seconds, ".1f"),
+        _row("full build (s)", results, lambda r: r.full_build.seconds, ".1f"),
+        _row(
+            "  full build / floor",
+            results,
+            lambda r: _ratio(r.full_build.seconds, r.floor.seconds),
+            ".1f",
+            f"<= {GOAL_FLOOR_RATIO:g}",
+            lambda v: v <= GOAL_FLOOR_RATIO,
+        ),
+        _row("incremental 1 % (s)", results, lambda r: r.incremental.seconds, ".1f"),
+        _row(
+            "  incremental / full build",
+            results,
+            lambda r: _ratio(r.incremental.seconds, r.full_build.seconds),
+            ".0%",
+            f"<= {GOAL_INCREMENTAL_SHARE:.0%}",
+            lambda v: v <= GOAL_INCREMENTAL_SHARE,
+        ),
+        Row(
+            "  incremental rows = full build",
+            tuple("no" if r.count_mismatches else "yes" for r in results),
+            "equal row counts",
+            tuple(not r.count_mismatches for r in results),
+        ),
+        _row(
+            "  of which dbt start-up, parse, exit",
+            results,
+            lambda r: _overhead(r.incremental),
+            ".1f",
+        ),
+        _row("dbt test, data tests (s)", results, lambda r: r.test.seconds, ".1f"),
+        _row(
+            "peak RSS full build (GiB)",
+            results,
+            lambda r: r.full_build.peak_rss_gib,
+            ".2f",
+            f"<= {GOAL_PEAK_GIB:g} GiB (set at 10M)",
+            lambda v: v <= GOAL_PEAK_GIB,
+        ),
+        _row(
+            "peak RSS incremental (GiB)",
+            results,
+            lambda r: r.incremental.peak_rss_gib,
+            ".2f",
+            f"<= {GOAL_PEAK_GIB:g} GiB (set at 10M)",
+            lambda v: v <= GOAL_PEAK_GIB,
+        ),
+        _row(
+            "events per second (full build)",
+            results,
+            lambda r: _ratio(r.events, r.full_build.seconds),
+            ",.0f",
+        ),
+    ]
+    if len(results) >= 2:
+        small = min(results, key=lambda r: r.scale)
+        large = max(results, key=lambda r: r.scale)
+        if large.scale > small.scale:
+            limit = GOAL_SCALING_SLACK * large.scale / small.scale
+            ratio = _ratio(large.full_build.seconds, small.full_build.seconds)
+            cells = tuple(
+                format(ratio, ".1f") if r is large and ratio is not None else "" for r in results
+            )
+            verdicts = tuple(
+                (ratio <= limit) if r is large and ratio is not None else None for r in results
+            )
+            rows.append(
+                Row(
+                    f"full build time {scale_label(large.scale)} / {scale_label(small.scale)}",
+                    cells,
+                    f"<= {limit:g}",
+                    verdicts,
+                )
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class Machine:
+    """Where the benchmark ran."""
+
+    cores: int
+    ram_gib: float
+    cpu: str
+    date: str
+    python: str = field(default_factory=platform.python_version)
+    duckdb: str = ""
+    dbt_core: str = ""
+    #: 1-minute load average when the benchmark started (other work on the machine skews it)
+    load_at_start: float | None = None
+
+    def describe(self) -> str:
+        load = "" if self.load_at_start is None else f", load {self.load_at_start:.2f} at start"
+        return (
+            f"machine: {self.cores} cores, {self.ram_gib:.1f} GiB RAM, {self.cpu}; {self.date}; "
+            f"Python {self.python}, DuckDB {self.duckdb}, dbt-core {self.dbt_core}{load}"
+        )
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def machine() -> Machine:
+    """Cores, RAM (from /proc/meminfo), CPU model and the date of this run."""
+    ram_kib = 0
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemTotal:"):
+                ram_kib = int(line.split()[1])
+                break
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return Machine(
+        cores=os.cpu_count() or 1,
+        ram_gib=ram_kib / (1024 * 1024),
+        cpu=cpu,
+        date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        duckdb=_version("duckdb"),
+        dbt_core=_version("dbt-core"),
+        load_at_start=os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+    )
+
+
+def _header(results: Sequence[ScaleResult]) -> list[str]:
+    return ["metric", *(f"{scale_label(r.scale)} events" for r in results), "goal"]
+
+
+def format_text(results: Sequence[ScaleResult], host: Machine, settings: str = "") -> str:
+    """The plain-text table: a column per scale, numbers aligned, verdicts beside them."""
+    rows = results_rows(results)
+    header = _header(results)
+    columns: list[list[str]] = [[header[0], *(row.label for row in rows)]]
+    for i in range(len(results)):
+        value_width = max(len(header[i + 1]), *(len(row.cells[i]) for row in rows))
+        judged = any(row.verdicts and row.verdicts[i] is not None for row in rows)
+        pad = " " * (len(" missed") if judged else 0)
+        column = [header[i + 1].rjust(value_width) + pad]
+        for row in rows:
+            text = row.cells[i].rjust(value_width)
+            verdict = row.verdicts[i] if row.verdicts and row.cells[i] else None
+            text += (" " + (_verdict_word(verdict) or "")).ljust(len(pad))
+            column.append(text)
+        columns.append(column)
+    widths = [max(len(text) for text in column) for column in columns]
+
+    def render(r: int, goal: str) -> str:
+        cells = [columns[0][r].ljust(widths[0])]
+        cells += [column[r].ljust(widths[c]) for c, column in enumerate(columns[1:], start=1)]
+        return "  ".join([*cells, goal]).rstrip()
+
+    out = [host.describe()]
+    if settings:
+        out.append(settings)
+    goal_width = max(len(row.goal) for row in rows)
+    out += ["", render(0, header[-1]), "-" * (sum(widths) + 2 * len(widths) + goal_width)]
+    out += [render(r, row.goal) for r, row in enumerate(rows, start=1)]
+    return "\n".join(out)
+
+
+def format_markdown(results: Sequence[ScaleResult], host: Machine, settings: str = "") -> str:
+    """The same table as Markdown."""
+    rows = results_rows(results)
+    header = _header(results)
+    out = ["# ai_adoption benchmark", "", host.describe()]
+    if settings:
+        out += ["", settings]
+    out += [
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" + "---:|" * len(results) + "---|",
+    ]
+    for row in rows:
+        cells = [row.label.strip(), *(row.cell(i) for i in range(len(results))), row.goal]
+        out.append("| " + " | ".join(cells) + " |")
+    mismatched = [(r, m) for r in results for m in r.count_mismatches]
+    if mismatched:
+        out += ["", "Row counts after the incremental run that differ from the full build:", ""]
+        out += [f"- {scale_label(r.scale)}: {m}" for r, m in mismatched]
+    return "\n".join(out) + "\n"
+
+
+def results_json(
+    results: Sequence[ScaleResult], host: Machine, settings: dict[str, Any]
+) -> dict[str, Any]:
+    """Everything measured, the goals and the verdicts, as one JSON-able dict."""
+    return {
+        "machine": asdict(host),
+        "settings": settings,
+        "goals": {
+            "full_build_over_floor_max": GOAL_FLOOR_RATIO,
+            "incremental_share_of_full_build_max": GOAL_INCREMENTAL_SHARE,
+            "peak_rss_gib_max": GOAL_PEAK_GIB,
+            "scaling_slack": GOAL_SCALING_SLACK,
+        },
+        "scales": [
+            {
+                **asdict(r),
+                "count_mismatches": list(r.count_mismatches),
+            }
+            for r in results
+        ],
+        "table": [
+            {
+                "metric": row.label.strip(),
+                "goal": row.goal,
+                "cells": {
+                    scale_label(r.scale): {
+                        "value": row.cells[i],
+                        "verdict": _verdict_word(row.verdicts[i] if row.verdicts else None),
+                    }
+                    for i, r in enumerate(results)
+                },
+            }
+            for row in results_rows(results)
+        ],
+    }
+
+
+def _verdict_word(verdict: bool | None) -> str | None:
+    return None if verdict is None else ("met" if verdict else "missed")
+
+
+# ---- the command ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """Options of ``ai-adoption bench``."""
+
+    scales: tuple[int, ...]
+    out: Path
+    seed: int = 42
+    memory_limit: str = "4GB"
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+
+def find_repo() -> Path:
+    """The dbt project: the checkout this package is installed from, or the working dir."""
+    for candidate in (Path(__file__).resolve().parents[2], Path.cwd()):
+        if (candidate / "dbt_project.yml").is_file():
+            return candidate
+    raise BenchError("no dbt_project.yml found: run from the ai_adoption checkout")
+
+
+def run_bench(cfg: BenchConfig) -> list[ScaleResult]:
+    """Prepare, measure and report every scale; returns the results."""
+    repo = find_repo()
+    dbt = Path(sys.executable).parent / "dbt"
+    if not dbt.exists():
+        raise BenchError(f"dbt not found next to the Python interpreter: {dbt}")
+    for scale in cfg.scales:
+        check_scale(scale)
+    out = cfg.out.resolve()
+    try:
+        with _connect(":memory:", cfg.memory_limit, cfg.threads, out / "duckdb-tmp"):
+            pass  # a bad memory limit or thread count fails here, before any long work
+    finally:
+        shutil.rmtree(out / "duckdb-tmp", ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("results.md", "results.json"):  # a failed run must not leave old figures
+        (out / stale).unlink(missing_ok=True)
+    host = machine()
+    if host.load_at_start is not None and host.load_at_start > 0.5:
+        logger.warning(
+            "1-minute load average is %.2f before the benchmark: other work on this machine "
+            "(or a run that just ended) skews the timings",
+            host.load_at_start,
+        )
+    settings = {
+        "scales": list(cfg.scales),
+        "seed": cfg.seed,
+        "memory_limit": cfg.memory_limit,
+        "threads": cfg.threads,
+        "out": str(out),
+        "incremental_new_share": round(1 - NEW_QUANTILE, 4),
+    }
+    settings_line = (
+        f"settings: DuckDB memory_limit {cfg.memory_limit}, threads {cfg.threads} "
+        f"(floor query; dbt --threads); seed {cfg.seed}; data in {out}"
+    )
+    logger.info("%s", host.describe())
+    base = ensure_base(out, cfg.seed)
+    results: list[ScaleResult] = []
+    for scale in cfg.scales:
+        data = prepare_scale(out, base, scale, cfg.seed, cfg.memory_limit, cfg.threads)
+        invocation = DbtInvocation(
+            dbt=dbt,
+            repo=repo,
+            target_path=out / "dbt-target",
+            log_path=out / "logs",
+            database=data.folder / "warehouse.duckdb",
+            source_glob=data.source_glob,
+            memory_limit=cfg.memory_limit,
+            threads=cfg.threads,
+        )
+        results.append(bench_scale(data, invocation))
+        # written after every scale, so that a later failure keeps the finished ones
+        (out / "results.md").write_text(
+            format_markdown(results, host, settings_line), encoding="utf-8"
+        )
+        (out / "results.json").write_text(
+            json.dumps(results_json(results, host, settings), indent=2, default=str) + "\n",
+            encoding="utf-8",
+        )
+    print(format_text(results, host, settings_line))
+    print()
+    print(f"wrote {out / 'results.md'} and {out / 'results.json'}")
+    for r in results:
+        for mismatch in r.count_mismatches:
+            print(f"{scale_label(r.scale)}: incremental row count differs: {mismatch}")
+    return results
