@@ -35,7 +35,7 @@ def freshness_status(workdir: Path, dbt_runner: DbtRunner, hours_old: int, **lim
 
 @pytest.mark.parametrize(
     ("hours_old", "expected"),
-    [(2, "pass"), (20, "warn"), (50, "error")],
+    [(20, "warn"), (50, "error")],
 )
 def test_default_thresholds(
     tmp_path: Path, dbt_runner: DbtRunner, hours_old: int, expected: str
@@ -45,5 +45,5 @@ def test_default_thresholds(
 
 
 def test_thresholds_come_from_vars(tmp_path: Path, dbt_runner: DbtRunner) -> None:
+    """The same 50-hour-old data passes once the vars allow it."""
     assert freshness_status(tmp_path, dbt_runner, 50, warn_after=100, error_after=200) == "pass"
-    assert freshness_status(tmp_path, dbt_runner, 3, warn_after=1, error_after=200) == "warn"

@@ -5,6 +5,11 @@
     into sessions by an inactivity gap per user and feature. Incremental runs
     rebuild every (user, feature) pair that received an event. -#}
 {%- set gap_seconds = var('ai_adoption_session_gap_minutes', 30) * 60 -%}
+{%- set columns = [
+    'event_id', 'occurred_at', 'user_id', 'account_id', 'feature', 'job_key', 'session_id', 'action', 'stage',
+    'output_id', 'entry_point', 'context_source', 'prompt_chars', 'context_chars', 'output_chars', 'edit_distance',
+    'correction_type', 'destination', 'rating', 'latency_ms', 'input_tokens', 'output_tokens', 'cost_usd', 'error_code',
+] -%}
 
 with
 
@@ -20,7 +25,11 @@ changed_pairs as (
 
 events as (
 
-    select ledger.*
+    select
+        {%- for name in columns %}
+            ledger.{{ name }},
+        {%- endfor %}
+        ledger.effective_loaded_at
     from {{ ref('stg_ai_events__events_checked') }} as ledger
     {%- if is_incremental() %}
         inner join changed_pairs
@@ -32,33 +41,46 @@ events as (
 
 ),
 
+{#- The gap rule needs only four narrow columns of the events without a
+    session_id; the result is joined back by event_id (unique here). #}
+gap_events as (
+
+    select
+        event_id,
+        user_id,
+        feature,
+        occurred_at,
+        lag(occurred_at) over (
+            partition by user_id, feature
+            order by occurred_at, event_id
+        ) as previous_occurred_at
+    from events
+    where session_id is null
+
+),
+
 gap_marked as (
 
     select
-        *,
+        event_id,
+        user_id,
+        feature,
+        occurred_at,
         case
-            when session_id is not null then null
-            when lag(occurred_at)
-                    over (
-                        partition by user_id, feature, session_id is null
-                        order by occurred_at, event_id
-                    )
-                is null then occurred_at
-            when {{ ai_adoption_seconds_between(
-                'lag(occurred_at) over (partition by user_id, feature, session_id is null order by occurred_at, event_id)',
-                'occurred_at'
-            ) }} > {{ gap_seconds }} then occurred_at
+            when previous_occurred_at is null then occurred_at
+            when {{ ai_adoption_seconds_between('previous_occurred_at', 'occurred_at') }} > {{ gap_seconds }}
+                then occurred_at
         end as gap_session_start_at
-    from events
+    from gap_events
 
 ),
 
 gap_filled as (
 
     select
-        *,
+        event_id,
         max(gap_session_start_at) over (
-            partition by user_id, feature, session_id is null
+            partition by user_id, feature
             order by occurred_at, event_id
             rows between unbounded preceding and current row
         ) as derived_session_start_at
@@ -69,13 +91,17 @@ gap_filled as (
 keyed as (
 
     select
-        *,
+        events.*,
+        gap_filled.derived_session_start_at,
         {{ ai_adoption_surrogate_key([
-            'user_id',
-            'feature',
-            "coalesce(session_id, 'gap:' || cast(derived_session_start_at as " ~ ai_adoption_type('string') ~ "))"
+            'events.user_id',
+            'events.feature',
+            "coalesce(events.session_id, 'gap:' || cast(gap_filled.derived_session_start_at as "
+            ~ ai_adoption_type('string') ~ "))"
         ]) }} as session_key
-    from gap_filled
+    from events
+    left join gap_filled
+        on events.event_id = gap_filled.event_id
 
 ),
 

@@ -41,7 +41,27 @@ changed_outputs as (
 
 events as (
 
-    select * from {{ ref('int_ai_events_sessionized') }}
+    select
+        output_id,
+        event_id,
+        occurred_at,
+        loaded_at,
+        session_key,
+        user_id,
+        account_id,
+        feature,
+        job_key,
+        action,
+        output_chars,
+        latency_ms,
+        input_tokens,
+        output_tokens,
+        cost_usd,
+        edit_distance,
+        correction_type,
+        destination,
+        rating
+    from {{ ref('int_ai_events_sessionized') }}
     where output_id is not null
     {%- if is_incremental() %}
         and output_id in (select changed_outputs.output_id from changed_outputs)

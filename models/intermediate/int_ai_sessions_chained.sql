@@ -34,7 +34,21 @@ changed_pairs as (
 
 events as (
 
-    select sessionized.*
+    select
+        sessionized.session_key,
+        sessionized.event_id,
+        sessionized.occurred_at,
+        sessionized.loaded_at,
+        sessionized.user_id,
+        sessionized.account_id,
+        sessionized.feature,
+        sessionized.job_key,
+        sessionized.session_id,
+        sessionized.is_derived_session,
+        sessionized.action,
+        sessionized.entry_point,
+        sessionized.context_source,
+        sessionized.context_chars
     from {{ ref('int_ai_events_sessionized') }} as sessionized
     {%- if is_incremental() %}
         inner join changed_pairs

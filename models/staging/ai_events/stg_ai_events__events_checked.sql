@@ -9,6 +9,9 @@
 {%- set optional = ai_adoption_optional_columns() -%}
 {%- set numeric = ai_adoption_numeric_columns() -%}
 {%- set lowered = ['entry_point', 'context_source', 'correction_type'] -%}
+{%- set raw_columns = ai_adoption_required_columns() + (optional.keys() | list) + ['properties'] -%}
+{%- set typed_columns = ai_adoption_required_columns() + (optional.keys() | list)
+    + ['action', 'stage', 'requires_output_id'] -%}
 {%- if is_incremental() -%}
     {%- set cutoff = ai_adoption_incremental_cutoff(this, 'effective_loaded_at') -%}
 {%- endif -%}
@@ -146,8 +149,16 @@ checked as (
 
 batch as (
 
+    {#- Raw text is kept for rejected rows only: a good row is fully described
+        by its typed values, and narrow rows keep the ranking below cheap. #}
     select
-        *,
+        {%- for name in raw_columns %}
+            case when rejection_reason is not null then raw_{{ name }} end as raw_{{ name }},
+        {%- endfor %}
+        {%- for name in typed_columns %}
+            {{ name }},
+        {%- endfor %}
+        rejection_reason,
         coalesce(loaded_at, occurred_at) as effective_loaded_at
     from checked
     {%- if is_incremental() %}
@@ -158,46 +169,97 @@ batch as (
 
 ),
 
+good as (
+
+    select * from batch
+    where rejection_reason is null
+
+),
+
+{#- Copies of a good event: in this batch, and (incremental runs) kept
+    earlier, on load days before the cutoff. Most event_ids have one copy and
+    skip the ranking window. #}
+copies as (
+
+    select
+        event_id,
+        count(*) as batch_copies
+    from good
+    group by 1
+
+),
+
 {%- if is_incremental() %}
 
 earlier_copies as (
 
     select
         event_id,
-        rejection_reason,
         count(*) as copy_count
     from {{ this }}
     where
-        effective_loaded_at < {{ cutoff }}
-        and event_id in (select batch.event_id from batch)
-    group by 1, 2
+        rejection_reason is null
+        and effective_loaded_at < {{ cutoff }}
+        and event_id in (select good.event_id from good)
+    group by 1
 
 ),
 
 {%- endif %}
 
+single_copies as (
+
+    select
+        good.*,
+        1 as batch_rank
+    from good
+    inner join copies
+        on good.event_id = copies.event_id
+    where copies.batch_copies = 1
+
+),
+
+repeated_copies as (
+
+    select
+        good.*,
+        row_number() over (
+            partition by good.event_id
+            order by
+                good.effective_loaded_at,
+                good.occurred_at,
+                good.event_name,
+                good.user_id,
+                good.output_id
+        ) as batch_rank
+    from good
+    inner join copies
+        on good.event_id = copies.event_id
+    where copies.batch_copies > 1
+
+),
+
+ranked_copies as (
+
+    select * from single_copies
+    union all
+    select * from repeated_copies
+
+),
+
 ranked as (
 
     select
-        batch.*,
+        ranked_copies.*,
         {%- if is_incremental() %}
-            coalesce(earlier_copies.copy_count, 0) +
+            coalesce(earlier_copies.copy_count, 0) + ranked_copies.batch_rank as copy_rank
+        {%- else %}
+            ranked_copies.batch_rank as copy_rank
         {%- endif %}
-        row_number() over (
-            partition by batch.event_id, batch.rejection_reason
-            order by
-                batch.effective_loaded_at,
-                batch.occurred_at,
-                batch.event_name,
-                batch.user_id,
-                batch.output_id
-        ) as copy_rank
-    from batch
+    from ranked_copies
     {%- if is_incremental() %}
         left join earlier_copies
-            on
-                batch.event_id = earlier_copies.event_id
-                and coalesce(batch.rejection_reason, '') = coalesce(earlier_copies.rejection_reason, '')
+            on ranked_copies.event_id = earlier_copies.event_id
     {%- endif %}
 
 ),
@@ -205,13 +267,33 @@ ranked as (
 final as (
 
     select
-        *,
-        coalesce(
-            cast(effective_loaded_at as date),
-            cast('1900-01-01' as date)
-        ) as load_partition_date,
-        rejection_reason is null and copy_rank > 1 as is_duplicate
+        {%- for name in raw_columns %}
+            raw_{{ name }},
+        {%- endfor %}
+        {%- for name in typed_columns %}
+            {{ name }},
+        {%- endfor %}
+        rejection_reason,
+        effective_loaded_at,
+        copy_rank,
+        coalesce(cast(effective_loaded_at as date), cast('1900-01-01' as date)) as load_partition_date,
+        copy_rank > 1 as is_duplicate
     from ranked
+    union all
+    select
+        {%- for name in raw_columns %}
+            raw_{{ name }},
+        {%- endfor %}
+        {%- for name in typed_columns %}
+            {{ name }},
+        {%- endfor %}
+        rejection_reason,
+        effective_loaded_at,
+        cast(null as {{ ai_adoption_type('integer') }}) as copy_rank,
+        coalesce(cast(effective_loaded_at as date), cast('1900-01-01' as date)) as load_partition_date,
+        false as is_duplicate
+    from batch
+    where rejection_reason is not null
 
 )
 
