@@ -41,7 +41,7 @@ events as (
 
 ),
 
-{#- The gap rule needs only four narrow columns of the events without a
+{# The gap rule needs only four narrow columns of the events without a
     session_id; the result is joined back by event_id (unique here). #}
 gap_events as (
 

@@ -176,7 +176,7 @@ good as (
 
 ),
 
-{#- Copies of a good event: in this batch, and (incremental runs) kept
+{# Copies of a good event: in this batch, and (incremental runs) kept
     earlier, on load days before the cutoff. Most event_ids have one copy and
     skip the ranking window. #}
 copies as (
