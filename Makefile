@@ -16,7 +16,7 @@ SOURCE_VARS := '{ai_adoption_source_path: "$(DATA)/*.parquet"}'
 BENCH_SCALES ?= 1000000 10000000
 BENCH_DIR ?= target/bench
 
-.PHONY: help venv data demo build summary test lint pytest docs bench clean
+.PHONY: help venv data demo build summary test lint pytest docs bench clean test-spark test-postgres
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -51,6 +51,12 @@ pytest: $(STAMP)  ## generator tests and end-to-end dbt builds checked against P
 	$(BIN)/pytest -q
 
 test: lint pytest  ## everything CI runs
+
+test-spark: $(STAMP)  ## the package on local Apache Spark (dbt-spark session, Java 17): full build, incremental runs, same marts as DuckDB
+	$(BIN)/pytest -m spark pytests/engines
+
+test-postgres: $(STAMP)  ## the package on a throwaway PostgreSQL 15 server (scripts/postgres.sh): full build, incremental runs, same marts as DuckDB
+	$(BIN)/pytest -m postgres pytests/engines
 
 docs: $(STAMP)  ## build the dbt docs site into target/
 	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt docs generate $(DBT_ARGS) --vars $(SOURCE_VARS)

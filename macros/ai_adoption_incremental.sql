@@ -54,8 +54,9 @@
     {%- if not execute -%}
         {{ return(floor) }}
     {%- endif -%}
+    {#- Read as text: a driver may hand back a timestamp in its own time zone. -#}
     {%- set probe -%}
-        select max({{ column }}) from {{ relation }}
+        select cast(max({{ column }}) as {{ ai_adoption_type('string') }}) from {{ relation }}
     {%- endset -%}
     {%- set watermark = run_query(probe).columns[0].values()[0] -%}
     {%- if watermark is none -%}

@@ -25,6 +25,8 @@
     json_valid({{ json_column }})
 {%- endmacro %}
 
+{#- Spark's JSON functions accept a valid prefix followed by garbage; wrapped
+    in brackets, the text must be an array of exactly one valid element. -#}
 {% macro spark__ai_adoption_json_is_valid(json_column) -%}
-    (get_json_object({{ json_column }}, '$') is not null)
+    coalesce(json_array_length('[' || {{ json_column }} || ']') = 1, false)
 {%- endmacro %}

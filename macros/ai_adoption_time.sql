@@ -11,12 +11,24 @@
     epoch({{ timestamp_expression }})
 {%- endmacro %}
 
+{#- A double, not the decimal unix_micros(...) / 1000000.0 would give. -#}
 {% macro spark__ai_adoption_epoch_seconds(timestamp_expression) -%}
-    (unix_micros({{ timestamp_expression }}) / 1000000.0)
+    (cast(unix_micros({{ timestamp_expression }}) as double) / 1000000)
 {%- endmacro %}
 
 
 {#- Elapsed seconds from one timestamp to another (fractional, may be negative). -#}
 {% macro ai_adoption_seconds_between(start_expression, end_expression) -%}
     ({{ ai_adoption_epoch_seconds(end_expression) }} - {{ ai_adoption_epoch_seconds(start_expression) }})
+{%- endmacro %}
+
+
+{#- The current instant in UTC, as a timestamp without time zone. -#}
+{% macro ai_adoption_current_timestamp() %}
+    {{ return(adapter.dispatch('ai_adoption_current_timestamp', 'ai_adoption')()) }}
+{% endmacro %}
+
+{#- DuckDB and Spark: the bundled profiles run the session in UTC. -#}
+{% macro default__ai_adoption_current_timestamp() -%}
+    cast({{ dbt.current_timestamp() }} as {{ ai_adoption_type('timestamp') }})
 {%- endmacro %}

@@ -203,10 +203,10 @@ sequenced as (
 
     select
         joined.*,
-        row_number() over (
+        cast(row_number() over (
             partition by joined.user_id, joined.feature
             order by joined.started_at, joined.session_key
-        ) as session_number,
+        ) as {{ ai_adoption_type('integer') }}) as session_number,
         lead(joined.started_at) over (
             partition by joined.user_id, joined.feature, joined.job_key
             order by joined.started_at, joined.session_key

@@ -45,11 +45,7 @@ rolled_up as (
         max(case when evidence_rank = 1 and is_judged then threshold end) as evidence_threshold,
         max(case when evidence_rank = 1 and is_judged then direction end) as evidence_direction,
         max(case when evidence_rank = 1 and is_judged then sample_size end) as evidence_sample_size,
-        {{ dbt.listagg(
-            "case when is_firing then signal end",
-            "', '",
-            "order by signal"
-        ) }} as firing_signals
+        {{ ai_adoption_listagg("case when is_firing then signal end", "', '", 'signal') }} as firing_signals
     from ranked
     group by 1, 2, 3
 

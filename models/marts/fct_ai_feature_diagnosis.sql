@@ -124,7 +124,7 @@ detected_rolled_up as (
         feature,
         period_start,
         count(*) as detected_shape_count,
-        {{ dbt.listagg('shape', "', '", 'order by shape_rank') }} as detected_shapes,
+        {{ ai_adoption_listagg('shape', "', '", 'shape_rank') }} as detected_shapes,
         max(case when shape_rank = 1 then shape end) as top_shape,
         max(case when shape_rank = 1 then severity end) as top_severity,
         max(case when shape_rank = 1 then evidence_signal end) as evidence_signal,

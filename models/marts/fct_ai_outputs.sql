@@ -69,10 +69,10 @@ correction_sequence as (
 
     select
         *,
-        row_number() over (
+        cast(row_number() over (
             partition by user_id, feature, correction_type
             order by first_generated_at, session_key
-        ) as correction_repeat_number
+        ) as {{ ai_adoption_type('integer') }}) as correction_repeat_number
     from heavy_correction_sessions
 
 ),

@@ -18,7 +18,7 @@
 
 with
 
-raw_events as (
+raw_events as {{ ai_adoption_materialized_cte() }}(
 
     select * from {{ ref('stg_ai_events__raw_events') }}
 
@@ -115,7 +115,7 @@ typed as (
 
 ),
 
-checked as (
+checked as {{ ai_adoption_materialized_cte() }}(
 
     select
         *,
@@ -136,7 +136,7 @@ checked as (
             when occurred_at > {{ dbt.dateadd(
                 'hour',
                 var('ai_adoption_max_future_skew_hours', 24),
-                'coalesce(loaded_at, cast(' ~ dbt.current_timestamp() ~ ' as ' ~ ai_adoption_type('timestamp') ~ '))'
+                'coalesce(loaded_at, ' ~ ai_adoption_current_timestamp() ~ ')'
             ) }}
                 then 'future_occurred_at'
             when edit_distance < 0 or edit_distance > 1 then 'edit_distance_out_of_range'

@@ -14,7 +14,7 @@ source as (
 
 ),
 
-with_properties as (
+with_properties as {{ ai_adoption_materialized_cte() }}(
 
     select
         *,

@@ -1,0 +1,334 @@
+"""The package on Apache Spark: local pyspark through dbt-spark's `session` method.
+
+`make test-spark` (pytest -m spark pytests/engines); the default `make pytest` leaves
+these out. Needs dbt-spark[session], pyspark 4 and Java 17. Every dbt invocation starts
+Spark inside the dbt process with the bundled profile's target `spark`: its warehouse,
+Derby metastore and scratch files live under AI_ADOPTION_SPARK_DIR (a pytest tmp dir),
+and the process runs there, so nothing is written into the repository. Derby lets one
+process at a time open the metastore: events are loaded and tables exported by dbt
+run-operations (ai_adoption_load_events, ai_adoption_export_parquet), one after another.
+
+- a full `dbt build` (models, data tests, unit tests) on the 30k events (seed 7) of the
+  DuckDB warehouse fixture passes, and its source rows reconcile;
+- every mart equals the DuckDB build of the same events (doubles within 1e-9);
+- incremental runs over a log delivered in batches give the tables of a full refresh on
+  the rows that were read, and rows beyond the lookback are counted, as on DuckDB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from conftest import DBT, REPO, DbtRun, Warehouse, generate_events
+from incremental_checks import (
+    COMPARED,
+    MART_SCHEMA,
+    MARTS,
+    STAGING_SCHEMA,
+    Deliveries,
+    assert_same_tables,
+    plan_deliveries,
+    table_differences,
+)
+
+pytestmark = pytest.mark.spark
+
+SOURCE = "main.ai_events"
+INCREMENTAL_EVENTS = 20_000
+INCREMENTAL_SEED = 11
+INCREMENTAL_BATCHES = 3
+LOOKBACK_HOURS = 6
+#: Held-back rows per batch, of each kind.
+HELD_BACK = 40
+#: Resource types a build without tests leaves out.
+NO_TESTS = ("--exclude-resource-type", "test", "unit_test")
+QUALITY = f"{MART_SCHEMA}.fct_ai_event_quality_daily"
+LEDGER = f"{STAGING_SCHEMA}.stg_ai_events__events_checked"
+#: Every table of the mart schema.
+ALL_MARTS = (*MARTS, "fct_ai_event_quality_daily")
+
+
+def run_spark_dbt(
+    spark_dir: Path,
+    command: str,
+    *,
+    extra_args: Sequence[str] = (),
+    extra_vars: Mapping[str, Any] | None = None,
+    check: bool = True,
+) -> DbtRun:
+    """Run dbt on target `spark` with its warehouse and metastore under ``spark_dir``."""
+    spark_dir.mkdir(parents=True, exist_ok=True)
+    args = (
+        str(DBT),
+        "--no-use-colors",
+        *command.split(),
+        "--profiles-dir",
+        str(REPO),
+        "--project-dir",
+        str(REPO),
+        "--target-path",
+        str(spark_dir / "target"),
+        "--log-path",
+        str(spark_dir / "logs"),
+        *(("--vars", json.dumps(dict(extra_vars))) if extra_vars else ()),
+        *extra_args,
+    )
+    env = dict(os.environ)
+    env.update(
+        {
+            "AI_ADOPTION_TARGET": "spark",
+            "AI_ADOPTION_SPARK_DIR": str(spark_dir),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "SPARK_LOCAL_IP": "127.0.0.1",
+            "TZ": "UTC",
+        }
+    )
+    env.pop("DBT_PROFILES_DIR", None)
+    completed = subprocess.run(
+        args,
+        cwd=spark_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    result = DbtRun(
+        args=args, returncode=completed.returncode, output=completed.stdout, db=spark_dir
+    )
+    if check and result.returncode != 0:
+        pytest.fail(
+            f"dbt {command} on Spark failed (exit {result.returncode}):\n{result.tail()}",
+            pytrace=False,
+        )
+    return result
+
+
+def load_events(spark_dir: Path, path: Path | str, *, link: bool = False) -> DbtRun:
+    """Copy Parquet files into the source table, or link the table to a folder of them."""
+    arguments = json.dumps({"path": str(path), "link": link})
+    return run_spark_dbt(
+        spark_dir, "run-operation ai_adoption_load_events", extra_args=("--args", arguments)
+    )
+
+
+def export_tables(
+    spark_dir: Path,
+    directory: Path,
+    *,
+    schemas: Sequence[str] = (),
+    relations: Sequence[str] = (),
+) -> Path:
+    """Export relations from Spark as Parquet, then load them all into one DuckDB file.
+
+    Exports every relation of ``schemas`` and each of ``relations`` ('schema.name').
+    Spark writes timestamps as instants; they are stored as UTC wall-clock timestamps,
+    the type the DuckDB build has.
+    """
+    arguments = {
+        "directory": str(directory),
+        "schemas": list(schemas),
+        "relations": list(relations),
+    }
+    run_spark_dbt(
+        spark_dir,
+        "run-operation ai_adoption_export_parquet",
+        extra_args=("--args", json.dumps(arguments)),
+    )
+    db = directory.with_suffix(".duckdb")
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        for folder in sorted(path for path in directory.glob("*/*") if path.is_dir()):
+            schema, table = folder.parent.name, folder.name
+            files = folder / "*.parquet"
+            kinds = con.execute(f"describe select * from read_parquet('{files}')").fetchall()
+            columns = ", ".join(
+                f'cast("{name}" as timestamp) as "{name}"'
+                if str(kind).startswith("TIMESTAMP")
+                else f'"{name}"'
+                for name, kind, *_ in kinds
+            )
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(
+                f"create table {schema}.{table} as select {columns} from read_parquet('{files}')"
+            )
+    finally:
+        con.close()
+    return db
+
+
+def run_results(run_dir: Path) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = json.loads(
+        (run_dir / "target" / "run_results.json").read_text(encoding="utf-8")
+    )["results"]
+    return results
+
+
+# ---- a full build on the warehouse fixture's events ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SparkBuild:
+    build: DbtRun
+    results: list[dict[str, Any]]
+    seconds: float
+    tables: Path
+
+
+@pytest.fixture(scope="module")
+def spark_build(tmp_path_factory: pytest.TempPathFactory, warehouse: Warehouse) -> SparkBuild:
+    """The warehouse fixture's events (30k, seed 7) loaded into Spark, then `dbt build`."""
+    root = tmp_path_factory.mktemp("spark-build")
+    spark_dir = root / "spark"
+    load_events(spark_dir, warehouse.data_dir / "*.parquet")
+    started = time.monotonic()
+    build = run_spark_dbt(spark_dir, "build", check=False)
+    seconds = time.monotonic() - started
+    print(f"\nSpark dbt build: {seconds:.0f} s")
+    results = run_results(spark_dir) if (spark_dir / "target" / "run_results.json").exists() else []
+    tables = root / "export"
+    if build.returncode == 0:
+        tables = export_tables(spark_dir, tables, schemas=[MART_SCHEMA], relations=[SOURCE])
+    return SparkBuild(build=build, results=results, seconds=seconds, tables=tables)
+
+
+def test_full_build_passes(spark_build: SparkBuild) -> None:
+    """Every model, data test and unit test of `dbt build` succeeds on Spark."""
+    assert spark_build.build.returncode == 0, f"dbt build failed:\n{spark_build.build.tail()}"
+    failed = [r["unique_id"] for r in spark_build.results if r["status"] not in ("success", "pass")]
+    assert failed == []
+    kinds: dict[str, int] = {}
+    for result in spark_build.results:
+        kind = result["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    assert kinds.get("model", 0) >= 19
+    assert kinds.get("seed", 0) >= 5
+    assert kinds.get("test", 0) >= 300, "the data tests must run"
+    assert kinds.get("unit_test", 0) >= 30, "the unit tests must run"
+
+
+def test_source_rows_reconcile(spark_build: SparkBuild) -> None:
+    """source rows = clean + duplicates + rejected + late beyond the lookback."""
+    assert spark_build.build.returncode == 0, "the build failed (see test_full_build_passes)"
+    con = duckdb.connect(str(spark_build.tables), read_only=True)
+    try:
+        source = con.execute(f"select count(*) from {SOURCE}").fetchone()
+        accounted = con.execute(
+            "select sum(events_clean + duplicates + rows_rejected + late_beyond_lookback), "
+            f"sum(rows_rejected), sum(duplicates) from {QUALITY}"
+        ).fetchone()
+    finally:
+        con.close()
+    assert source is not None and accounted is not None
+    assert source[0] == accounted[0]
+    assert accounted[1] > 0 and accounted[2] > 0, "the sample must hold rejected and duplicate rows"
+
+
+def test_every_mart_is_exported(spark_build: SparkBuild) -> None:
+    assert spark_build.build.returncode == 0, "the build failed (see test_full_build_passes)"
+    con = duckdb.connect(str(spark_build.tables), read_only=True)
+    try:
+        found = con.execute(
+            "select table_name from information_schema.tables where table_schema = ?",
+            [MART_SCHEMA],
+        ).fetchall()
+    finally:
+        con.close()
+    assert sorted(name for (name,) in found) == sorted(ALL_MARTS)
+
+
+@pytest.mark.parametrize("table", ALL_MARTS)
+def test_marts_equal_the_duckdb_build(
+    spark_build: SparkBuild, warehouse: Warehouse, table: str
+) -> None:
+    """Each mart holds the same rows on Spark as on DuckDB, built from the same events."""
+    assert spark_build.build.returncode == 0, "the build failed (see test_full_build_passes)"
+    problems = table_differences(spark_build.tables, warehouse.db, MART_SCHEMA, table)
+    assert not problems, "\n".join(problems)
+
+
+# ---- incremental runs equal a full refresh ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SparkHistory:
+    plan: Deliveries
+    incremental: Path
+    full: Path
+
+
+@pytest.fixture(scope="module")
+def spark_history(tmp_path_factory: pytest.TempPathFactory) -> SparkHistory:
+    """Batches delivered into the source table, an incremental run after each; and a
+    full-refresh build on the rows those runs read."""
+    root = tmp_path_factory.mktemp("spark-incremental")
+    generate_events(root / "events", INCREMENTAL_EVENTS, INCREMENTAL_SEED)
+    plan = plan_deliveries(
+        str(root / "events" / "*.parquet"), root / "batches", INCREMENTAL_BATCHES, HELD_BACK
+    )
+    lookback = {"ai_adoption_lookback_hours": LOOKBACK_HOURS}
+    relations = [f"{schema}.{table}" for schema, table in COMPARED] + [QUALITY, LEDGER]
+
+    # the source table reads the files of an inbox folder; a batch is delivered as a file
+    inbox = root / "inbox"
+    inbox.mkdir()
+    history = root / "history"
+    for number, batch in enumerate(plan.batches):
+        (inbox / batch.name).write_bytes(batch.read_bytes())
+        if number == 0:
+            load_events(history, inbox, link=True)
+            run_spark_dbt(history, "build", extra_args=NO_TESTS, extra_vars=lookback)
+        else:
+            run = run_spark_dbt(history, "run", extra_vars=lookback)
+            assert "reprocessing rows loaded since" in run.output, (
+                "runs after the first must be incremental"
+            )
+    incremental = export_tables(history, root / "history-export", relations=relations)
+
+    full_dir = root / "full"
+    load_events(full_dir, plan.read_rows)
+    run_spark_dbt(full_dir, "build --full-refresh", extra_args=NO_TESTS, extra_vars=lookback)
+    full = export_tables(full_dir, root / "full-export", relations=relations)
+    return SparkHistory(plan=plan, incremental=incremental, full=full)
+
+
+def test_incremental_runs_equal_a_full_refresh(spark_history: SparkHistory) -> None:
+    assert_same_tables(spark_history.incremental, spark_history.full)
+
+
+def test_rows_beyond_the_lookback_are_counted(spark_history: SparkHistory) -> None:
+    plan = spark_history.plan
+    con = duckdb.connect(str(spark_history.incremental), read_only=True)
+    try:
+        late = con.execute(f"select sum(late_beyond_lookback) from {QUALITY}").fetchone()
+        missing = con.execute(
+            f"select count(*) from {LEDGER} where event_id in (select unnest(?::varchar[]))",
+            [plan.beyond_lookback],
+        ).fetchone()
+        read_late = con.execute(
+            f"select count(distinct event_id) from {LEDGER} "
+            "where event_id in (select unnest(?::varchar[]))",
+            [plan.read_late],
+        ).fetchone()
+    finally:
+        con.close()
+    assert late == (len(plan.beyond_lookback),)
+    assert missing == (0,), "rows beyond the lookback must not be read by incremental runs"
+    assert read_late == (len(set(plan.read_late)),), "rows inside the lookback must be read"
+    full = duckdb.connect(str(spark_history.full), read_only=True)
+    try:
+        full_late = full.execute(f"select sum(late_beyond_lookback) from {QUALITY}").fetchone()
+    finally:
+        full.close()
+    assert full_late == (0,)
