@@ -16,7 +16,7 @@ SOURCE_VARS := '{ai_adoption_source_path: "$(DATA)/*.parquet"}'
 BENCH_SCALES ?= 1000000 10000000
 BENCH_DIR ?= target/bench
 
-.PHONY: help venv data demo build summary test lint pytest docs bench clean test-spark test-postgres
+.PHONY: help venv data demo build summary test lint pytest docs bench clean test-engines test-postgres test-spark
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -57,6 +57,9 @@ test-spark: $(STAMP)  ## the package on local Apache Spark (dbt-spark session, J
 
 test-postgres: $(STAMP)  ## the package on a throwaway PostgreSQL 15 server (scripts/postgres.sh): full build, incremental runs, same marts as DuckDB
 	$(BIN)/pytest -m postgres pytests/engines
+
+test-engines: $(STAMP)  ## both of the above in one run, sharing the DuckDB build they compare with (CI runs it after make test)
+	$(BIN)/pytest -m "postgres or spark" pytests/engines
 
 docs: $(STAMP)  ## build the dbt docs site into target/
 	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt docs generate $(DBT_ARGS) --vars $(SOURCE_VARS)

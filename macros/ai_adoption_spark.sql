@@ -105,8 +105,10 @@
 {% macro spark__ai_adoption_export_parquet(directory, schemas, relations) %}
     {%- set names = [] -%}
     {%- for schema in schemas -%}
-        {%- for relation in adapter.list_relations(database=none, schema=schema) -%}
-            {%- do names.append(relation.schema ~ '.' ~ relation.identifier) -%}
+        {%- for row in run_query('show tables in ' ~ schema) -%}
+            {%- if not row['isTemporary'] -%}
+                {%- do names.append(schema ~ '.' ~ row['tableName']) -%}
+            {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
     {%- do names.extend(relations) -%}
