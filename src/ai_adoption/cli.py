@@ -27,6 +27,7 @@ from ai_adoption.generator import (
     generate,
     write_log,
 )
+from ai_adoption.report import DEFAULT_OUT, ReportError, write_report
 from ai_adoption.summary import (
     feature_diagnoses,
     feature_summaries,
@@ -165,6 +166,49 @@ def _run_summary(args: argparse.Namespace) -> int:
     print(quality_line(database))
     print()
     print(format_diagnoses(feature_diagnoses(database)))
+    return 0
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+
+@command
+def _register_report(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="write the metrics and the diagnosis as one self-contained HTML page",
+        description=(
+            "Read the marts of a built DuckDB warehouse and write one HTML file that opens "
+            "offline: data horizon and load quality, weekly acceptance, edit depth, handoff "
+            "and return per feature, and one card per feature with its six-stage funnel, "
+            "its failure shape, the evidence and the focus."
+        ),
+    )
+    parser.add_argument(
+        "--database",
+        default="target/ai_adoption.duckdb",
+        help="DuckDB file built by dbt (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        default=str(DEFAULT_OUT),
+        metavar="FILE",
+        help="HTML file to write; folders are created (default: %(default)s)",
+    )
+    parser.set_defaults(handler=_run_report)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    import duckdb
+
+    try:
+        write_report(Path(args.database), Path(args.out))
+    except ReportError as exc:
+        logger.error("report failed: %s", exc)
+        return 1
+    except duckdb.Error as exc:
+        logger.error("report failed: cannot read %s: %s", args.database, exc)
+        return 1
     return 0
 
 

@@ -233,3 +233,34 @@ def format_table(summaries: list[FeatureSummary]) -> str:
         "(settled windows only)."
     )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class EventQuality:
+    """What arrived over the whole period and where it went (fct_ai_event_quality_daily)."""
+
+    rows_received: int
+    events_clean: int
+    duplicates: int
+    rows_rejected: int
+    unmapped_events: int
+    orphan_output_events: int
+
+
+def event_quality(database: Path) -> EventQuality:
+    """The load counts of the warehouse summed over every load date."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as connection:
+        schema = find_schema(connection, "fct_ai_event_quality_daily")
+        row = connection.execute(_QUALITY_QUERY.format(schema=schema)).fetchone()
+    assert row is not None
+    received, clean, duplicates, rejected, unmapped, orphans = (int(v or 0) for v in row)
+    return EventQuality(
+        rows_received=received,
+        events_clean=clean,
+        duplicates=duplicates,
+        rows_rejected=rejected,
+        unmapped_events=unmapped,
+        orphan_output_events=orphans,
+    )

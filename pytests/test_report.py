@@ -1,0 +1,537 @@
+"""`ai-adoption report`: one self-contained HTML page whose charts render and whose numbers
+are the marts'.
+
+The CLI writes the report of the shared ``warehouse`` build once; headless Chromium opens
+it (DOM after the scripts ran, and a screenshot). Every number the page tags with
+``data-metric`` is held against a value computed here with plain SQL on the marts, from the
+definitions in DESIGN.md: ratios of summed counts, the latest judged period of the
+diagnosis, and the chain read from each session's break_stage. Texts tagged ``data-field``
+must equal the diagnosis mart's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from browser import dump_dom, is_blank, screenshot
+from conftest import GENERATOR, Warehouse
+
+MARTS = "main_ai_adoption"
+STAGES: tuple[str, ...] = ("trigger", "context", "output", "verification", "handoff", "return")
+TOLERANCE = 1e-9
+CLI_TIMEOUT_SECONDS = 120
+#: The marker plotly.js carries at the top of its bundle.
+PLOTLY_BUNDLE_MARKER = "* plotly.js v"
+
+
+# ---- running the CLI ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """One finished `ai-adoption report`."""
+
+    returncode: int
+    output: str
+    out: Path
+
+
+def run_report(database: Path, out: Path) -> ReportRun:
+    completed = subprocess.run(
+        [str(GENERATOR), "report", "--database", str(database), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=CLI_TIMEOUT_SECONDS,
+        check=False,
+    )
+    return ReportRun(returncode=completed.returncode, output=completed.stdout, out=out)
+
+
+@pytest.fixture(scope="module")
+def report(warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> ReportRun:
+    out = tmp_path_factory.mktemp("report") / "nested" / "ai_adoption_report.html"
+    run = run_report(warehouse.db, out)
+    if run.returncode != 0:
+        pytest.fail(f"ai-adoption report failed:\n{run.output[-3000:]}", pytrace=False)
+    return run
+
+
+@pytest.fixture(scope="module")
+def dom(report: ReportRun) -> str:
+    return dump_dom(report.out.as_uri())
+
+
+@pytest.fixture(scope="module")
+def marts(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(warehouse.db), read_only=True)
+    yield connection
+    connection.close()
+
+
+# ---- reading the page -----------------------------------------------------------------------
+
+
+@dataclass
+class Tagged:
+    """An element carrying data-metric or data-field, with its text."""
+
+    attrs: dict[str, str]
+    text: str = ""
+
+
+class PageParser(HTMLParser):
+    """Collects tagged values, feature cards, resource links and rendered charts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tagged: list[Tagged] = []
+        self.cards: list[dict[str, str]] = []
+        self.resources: list[tuple[str, str]] = []
+        self.charts: list[str] = []
+        self.svgs_per_chart: Counter[str] = Counter()
+        self.styles: list[str] = []
+        self._open: Tagged | None = None
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        classes = values.get("class", "").split()
+        if "data-metric" in values or "data-field" in values:
+            self._open = Tagged(attrs=values)
+            self.tagged.append(self._open)
+        if tag == "section" and "feature-card" in classes:
+            self.cards.append(values)
+        for name in ("src", "href", "data", "srcset"):
+            if name in values and tag in ("script", "link", "img", "iframe", "object", "embed"):
+                self.resources.append((tag, values[name]))
+        if tag == "div" and "js-plotly-plot" in classes:
+            self.charts.append(values.get("id", ""))
+        if tag == "svg" and "main-svg" in classes and self.charts:
+            self.svgs_per_chart[self.charts[-1]] += 1
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open = None
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._open.text += data
+        if self._in_style:
+            self.styles.append(data)
+
+
+def parse(page: str) -> PageParser:
+    parser = PageParser()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def card_segments(page: str) -> dict[str, str]:
+    """feature -> the page's HTML from its card's opening tag to the next card."""
+    starts = [match.start() for match in re.finditer(r'<section class="feature-card"', page)]
+    segments: dict[str, str] = {}
+    for begin, end in zip(starts, [*starts[1:], len(page)], strict=True):
+        segment = page[begin:end]
+        feature = re.search(r'data-feature="([^"]*)"', segment)
+        assert feature is not None, segment[:300]
+        segments[feature.group(1)] = segment
+    return segments
+
+
+# ---- expectations from the marts ------------------------------------------------------------
+
+
+def rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    result = connection.execute(sql.format(marts=MARTS))
+    names = [column[0] for column in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def ratio(numerator: Any, denominator: Any) -> float | None:
+    return None if not denominator else float(numerator) / float(denominator)
+
+
+_LATEST_JUDGED = """
+with periods as (
+    select
+        feature,
+        coalesce(
+            max(period_start) filter (where primary_shape <> 'insufficient_data'),
+            max(period_start)
+        ) as shown_period,
+        count(*) as periods,
+        count(*) filter (where primary_shape <> 'insufficient_data') as periods_judged
+    from {marts}.fct_ai_feature_diagnosis
+    group by feature
+)
+select diagnosis.*, periods.periods, periods.periods_judged
+from {marts}.fct_ai_feature_diagnosis as diagnosis
+inner join periods
+    on diagnosis.feature = periods.feature and diagnosis.period_start = periods.shown_period
+"""
+
+
+def expected_metrics(
+    connection: duckdb.DuckDBPyConnection,
+) -> dict[tuple[str | None, str | None, str | None, str], Any]:
+    """(feature, stage, shape, metric) -> value, computed straight from the marts."""
+    expected: dict[tuple[str | None, str | None, str | None, str], Any] = {}
+
+    [horizon] = rows(
+        connection,
+        """
+        select
+            min(activity_date) as first_activity_date,
+            max(activity_date) as last_activity_date,
+            sum(sessions) as sessions,
+            sum(outputs_generated) as outputs_generated,
+            count(distinct feature) as features
+        from {marts}.fct_ai_feature_daily
+        """,
+    )
+    [quality] = rows(
+        connection,
+        """
+        select
+            sum(rows_received) as rows_received, sum(events_clean) as events_clean,
+            sum(duplicates) as duplicates, sum(rows_rejected) as rows_rejected,
+            sum(unmapped_events) as unmapped_events,
+            sum(orphan_output_events) as orphan_output_events
+        from {marts}.fct_ai_event_quality_daily
+        """,
+    )
+    for name, value in {**horizon, **quality}.items():
+        expected[(None, None, None, name)] = value
+
+    for row in rows(
+        connection,
+        """
+        select
+            feature,
+            sum(sessions) as sessions,
+            sum(outputs_generated) as outputs_generated,
+            sum(outputs_accepted) as outputs_accepted,
+            sum(accepted_edit_distance_sum) as edit_distance_sum,
+            sum(sessions_with_output) as sessions_with_output,
+            sum(sessions_handed_off) as sessions_handed_off,
+            sum(outputs_viewed) as outputs_viewed,
+            sum(outputs_verified) as outputs_verified,
+            sum(return_eligible_sessions) as return_eligible_sessions,
+            sum(returned_sessions) as returned_sessions
+        from {marts}.fct_ai_feature_daily
+        group by feature
+        """,
+    ):
+        feature = row["feature"]
+        for name, value in {
+            "sessions": row["sessions"],
+            "outputs_generated": row["outputs_generated"],
+            "outputs_accepted": row["outputs_accepted"],
+            "acceptance_rate": ratio(row["outputs_accepted"], row["outputs_generated"]),
+            "edit_depth": ratio(row["edit_distance_sum"], row["outputs_accepted"]),
+            "handoff_rate": ratio(row["sessions_handed_off"], row["sessions_with_output"]),
+            "verification_rate": ratio(row["outputs_verified"], row["outputs_viewed"]),
+            "return_rate": ratio(row["returned_sessions"], row["return_eligible_sessions"]),
+        }.items():
+            expected[(feature, None, None, name)] = value
+
+    # The chain: a session is through stage k when its first failed stage (break_stage)
+    # comes after k; through return also needs a settled return (or return not measured).
+    order = " ".join(f"when '{stage}' then {index}" for index, stage in enumerate(STAGES, 1))
+    through = ", ".join(
+        f"count(*) filter (where sessions.break_stage is null or "
+        f"(case sessions.break_stage {order} end) > {index}) as through_{stage}"
+        for index, stage in enumerate(STAGES[:-1], 1)
+    )
+    for row in rows(
+        connection,
+        f"""
+        select
+            sessions.feature,
+            {through},
+            count(*) filter (
+                where sessions.break_stage is null
+                    and (sessions.is_return_passed or not features.measures_return)
+            ) as through_return
+        from {{marts}}.fct_ai_sessions as sessions
+        inner join {{marts}}.dim_ai_features as features
+            on sessions.feature = features.feature
+        group by sessions.feature
+        """,
+    ):
+        for stage in STAGES:
+            expected[(row["feature"], stage, None, "sessions_through")] = row[f"through_{stage}"]
+
+    for row in rows(connection, _LATEST_JUDGED):
+        feature = row["feature"]
+        for name in ("evidence_value", "evidence_threshold", "evidence_sample_size"):
+            expected[(feature, None, None, name)] = row[name]
+        expected[(feature, None, None, "periods")] = row["periods"]
+        expected[(feature, None, None, "periods_judged")] = row["periods_judged"]
+        for stage in STAGES:
+            expected[(feature, stage, None, "stage_pass_rate")] = row[f"{stage}_pass_rate"]
+            expected[(feature, stage, None, "stage_healthy_bar")] = row[f"{stage}_healthy_bar"]
+
+    for row in rows(
+        connection,
+        f"""
+        select shapes.*
+        from {{marts}}.fct_ai_failure_shapes as shapes
+        inner join ({_LATEST_JUDGED}) as shown
+            on shapes.feature = shown.feature and shapes.period_start = shown.period_start
+        """,
+    ):
+        for name in (
+            "evidence_value",
+            "evidence_threshold",
+            "evidence_sample_size",
+            "signals_firing",
+            "signals_judged",
+        ):
+            expected[(row["feature"], None, row["shape"], f"shape_{name}")] = row[name]
+    return expected
+
+
+def expected_fields(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str | None]:
+    """(feature, field) -> the diagnosis mart's text for the period the card shows."""
+    names = (
+        "primary_shape",
+        "primary_shape_description",
+        "break_stage",
+        "last_healthy_stage",
+        "recommended_focus",
+        "evidence_signal",
+        "detected_shapes",
+        "period_start",
+    )
+    expected: dict[tuple[str, str], str | None] = {}
+    for row in rows(connection, _LATEST_JUDGED):
+        for name in names:
+            value = row[name]
+            expected[(row["feature"], name)] = None if value is None else str(value)
+    return expected
+
+
+def same_value(shown: str, expected: Any) -> bool:
+    """data-value (text) against a mart value: exact for counts and dates, 1e-9 for ratios."""
+    if expected is None:
+        return shown == ""
+    if shown == "":
+        return False
+    if isinstance(expected, date):
+        return shown == expected.isoformat()
+    if isinstance(expected, int):
+        return shown == str(expected)
+    return math.isclose(float(shown), float(expected), rel_tol=0.0, abs_tol=TOLERANCE)
+
+
+# ---- tests ----------------------------------------------------------------------------------
+
+
+def test_report_is_one_self_contained_file(report: ReportRun) -> None:
+    page = report.out.read_text(encoding="utf-8")
+    size = report.out.stat().st_size
+    print(f"report: {report.out} ({size:,} bytes)")
+
+    logged = re.search(r"wrote (\S+) \(([\d.]+ [kM]B), (\d+) bytes\)", report.output)
+    assert logged is not None, f"the CLI did not report the file and its size:\n{report.output}"
+    assert Path(logged.group(1)) == report.out
+    assert int(logged.group(3)) == size
+
+    parsed = parse(page)
+    external = [(tag, url) for tag, url in parsed.resources if not url.startswith("#")]
+    assert external == [], f"the page loads resources from elsewhere: {external}"
+    assert "<script src=" not in page.lower()
+    styles = "".join(parsed.styles).lower()
+    assert "@import" not in styles and "url(" not in styles, "styles must not load anything"
+    assert page.count(PLOTLY_BUNDLE_MARKER) == 1, "plotly.js must be embedded exactly once"
+
+
+def test_charts_render_in_chromium(dom: str, marts: duckdb.DuckDBPyConnection) -> None:
+    [(features_with_sessions,)] = marts.execute(
+        f"select count(distinct feature) from {MARTS}.fct_ai_sessions"
+    ).fetchall()
+    parsed = parse(dom)
+    expected_charts = 1 + features_with_sessions  # the weekly chart and one funnel per card
+    assert len(parsed.charts) == expected_charts, parsed.charts
+    assert len(set(parsed.charts)) == expected_charts, f"duplicate chart ids: {parsed.charts}"
+    unrendered = [chart for chart in parsed.charts if parsed.svgs_per_chart[chart] == 0]
+    assert unrendered == [], f"charts without an SVG drawn by plotly: {unrendered}"
+    for feature, segment in card_segments(dom).items():
+        assert segment.count("js-plotly-plot") == 1, f"{feature}: one funnel per card"
+
+
+def test_screenshot_is_not_blank(report: ReportRun, tmp_path: Path) -> None:
+    png = screenshot(report.out.as_uri(), tmp_path / "ai_adoption_report.png")
+    print(f"screenshot: {png}")
+    assert not is_blank(png), f"the rendered report is blank: {png}"
+
+
+def test_one_card_per_feature_with_the_break_stage_marked(
+    dom: str, marts: duckdb.DuckDBPyConnection
+) -> None:
+    features = {
+        row[0]
+        for row in marts.execute(
+            f"select distinct feature from {MARTS}.fct_ai_feature_daily"
+        ).fetchall()
+    }
+    diagnosis = {row["feature"]: row for row in rows(marts, _LATEST_JUDGED)}
+    cards = parse(dom).cards
+    assert sorted(card["data-feature"] for card in cards) == sorted(features)
+    segments = card_segments(dom)
+    for card in cards:
+        feature = card["data-feature"]
+        row = diagnosis[feature]
+        assert card["data-primary-shape"] == row["primary_shape"], feature
+        assert card["data-break-stage"] == (row["break_stage"] or ""), feature
+        segment = segments[feature]
+        marked_stages = re.findall(r'<li class="break" data-stage="([^"]+)"', segment)
+        funnel_labels = re.findall(r">(\w+) ◀ break stage</text>", segment)
+        if row["break_stage"] is None:
+            assert marked_stages == [] and funnel_labels == [], feature
+        else:
+            assert marked_stages == [row["break_stage"]], feature
+            assert row["break_stage"] in funnel_labels, f"{feature}: funnel shows no break"
+
+
+def test_card_numbers_equal_the_marts(dom: str, marts: duckdb.DuckDBPyConnection) -> None:
+    expected = expected_metrics(marts)
+    shown: dict[tuple[str | None, str | None, str | None, str], list[str]] = {}
+    for item in parse(dom).tagged:
+        if "data-metric" not in item.attrs:
+            continue
+        key = (
+            item.attrs.get("data-feature"),
+            item.attrs.get("data-stage"),
+            item.attrs.get("data-shape"),
+            item.attrs["data-metric"],
+        )
+        shown.setdefault(key, []).append(item.attrs["data-value"])
+
+    unknown = sorted(set(shown) - set(expected), key=str)
+    assert unknown == [], f"numbers on the page with no definition here: {unknown}"
+    wrong = [
+        (key, value, expected[key])
+        for key, values in shown.items()
+        for value in values
+        if not same_value(value, expected[key])
+    ]
+    assert wrong == [], "numbers differing from the marts:\n" + "\n".join(map(str, wrong))
+    # Every number the marts hold for the page is on it (a null may be left out, as a
+    # feature with no firing signal has no evidence sentence).
+    missing = sorted(
+        (key for key, value in expected.items() if key not in shown and value is not None),
+        key=str,
+    )
+    assert missing == [], f"numbers missing from the page: {missing}"
+    checked = sum(len(values) for values in shown.values())
+    print(f"{checked} numbers checked against the marts")
+
+
+def test_diagnosis_texts_equal_the_marts(dom: str, marts: duckdb.DuckDBPyConnection) -> None:
+    expected = expected_fields(marts)
+    shown: dict[tuple[str, str], Tagged] = {}
+    for item in parse(dom).tagged:
+        if "data-field" in item.attrs:
+            shown[(item.attrs["data-feature"], item.attrs["data-field"])] = item
+    assert set(shown) <= set(expected), sorted(set(shown) - set(expected))
+    missing = [key for key, value in expected.items() if key not in shown and value is not None]
+    assert missing == [], f"texts missing from the page: {missing}"
+    for key, item in shown.items():
+        value = expected[key]
+        assert item.attrs["data-value"] == (value or ""), key
+        if key[1] in ("primary_shape_description", "recommended_focus", "period_start"):
+            assert " ".join(item.text.split()) == " ".join((value or "").split()), key
+
+
+def test_text_from_the_data_is_escaped(
+    warehouse: Warehouse, tmp_path: Path, marts: duckdb.DuckDBPyConnection
+) -> None:
+    """A feature named like markup shows as text, never as markup."""
+    hostile = '<script>alert("x")</script>&<b>'
+    copy = tmp_path / "hostile.duckdb"
+    [(victim,)] = marts.execute(f"select min(feature) from {MARTS}.fct_ai_feature_daily").fetchall()
+    marts_needed = (
+        "fct_ai_feature_daily",
+        "fct_ai_sessions",
+        "fct_ai_feature_diagnosis",
+        "fct_ai_failure_shapes",
+        "fct_ai_event_quality_daily",
+        "dim_ai_features",
+    )
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute(f"attach '{warehouse.db}' as source (read_only)")
+        connection.execute(f"create schema {MARTS}")
+        for table in marts_needed:
+            columns = [
+                row[0]
+                for row in connection.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_catalog = 'source' and table_schema = ? and table_name = ? "
+                    "order by ordinal_position",
+                    [MARTS, table],
+                ).fetchall()
+            ]
+            select = ", ".join(
+                "case when feature = ? then ? else feature end as feature"
+                if column == "feature"
+                else column
+                for column in columns
+            )
+            params = [victim, hostile] if "feature" in columns else []
+            connection.execute(
+                f"create table {MARTS}.{table} as select {select} from source.{MARTS}.{table}",
+                params,
+            )
+    run = run_report(copy, tmp_path / "hostile.html")
+    assert run.returncode == 0, run.output[-3000:]
+    page = run.out.read_text(encoding="utf-8")
+    assert hostile not in page
+    assert "<script>alert(" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&lt;b&gt;" in page
+    cards = [card["data-feature"] for card in parse(page).cards]
+    assert hostile in cards, "the escaped name must read back as the original text"
+
+
+def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    run = run_report(tmp_path / "absent.duckdb", out)
+    assert run.returncode == 1, run.output
+    assert "absent.duckdb does not exist" in run.output
+    assert "make build" in run.output
+    assert "Traceback" not in run.output
+    assert not out.exists()
+
+
+def test_missing_mart_is_a_clear_error(tmp_path: Path) -> None:
+    database = tmp_path / "partial.duckdb"
+    with duckdb.connect(str(database)) as connection:
+        connection.execute(f"create schema {MARTS}")
+        connection.execute(f"create table {MARTS}.fct_ai_feature_daily (feature varchar)")
+    out = tmp_path / "report.html"
+    run = run_report(database, out)
+    assert run.returncode == 1, run.output
+    message: Mapping[str, bool] = {
+        mart: mart in run.output
+        for mart in ("fct_ai_sessions", "fct_ai_feature_diagnosis", "dim_ai_features")
+    }
+    assert all(message.values()), f"missing marts not named: {message}\n{run.output}"
+    assert "make build" in run.output
+    assert "Traceback" not in run.output
+    assert not out.exists()
