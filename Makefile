@@ -15,8 +15,12 @@ DBT_ARGS := --profiles-dir .
 SOURCE_VARS := '{ai_adoption_source_path: "$(DATA)/*.parquet"}'
 BENCH_SCALES ?= 1000000 10000000
 BENCH_DIR ?= target/bench
+REPORT ?= target/report/ai_adoption_report.html
+DOCS := target/static_index.html
+# apt-get needs root; elsewhere it goes through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv data demo build summary test lint pytest docs bench clean test-engines test-postgres test-spark
+.PHONY: help venv browser data demo build summary report semantic test lint pytest docs bench clean test-engines test-postgres test-spark
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,6 +34,10 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)  ## create .venv with the pinned packages
 
+browser:  ## headless Chromium for the tests that render the report and the docs (Debian package chromium)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 data: $(STAMP)  ## generate the sample event log (EVENTS, SEED, DATA)
 	$(BIN)/ai-adoption generate --out $(DATA) --events $(EVENTS) --seed $(SEED)
 
@@ -39,7 +47,16 @@ build: $(STAMP)  ## dbt build on the events in DATA (DuckDB file DB)
 summary: $(STAMP)  ## print the per-feature metrics from DB
 	$(BIN)/ai-adoption summary --database $(DB)
 
-demo: data build summary  ## generate ~200k events, build everything on DuckDB, print the metrics
+report: $(STAMP)  ## write the self-contained HTML report of DB to REPORT
+	$(BIN)/ai-adoption report --database $(DB) --out $(REPORT)
+
+semantic: $(STAMP)  ## check the semantic layer against DB (mf validate-configs; needs make build first)
+	AI_ADOPTION_DUCKDB_PATH=$(DB) DBT_PROFILES_DIR=. $(BIN)/mf validate-configs
+
+demo: data build summary report docs  ## generate ~200k events, build everything on DuckDB, print the metrics, write the report and the docs site
+	@echo
+	@echo "Report:    $(REPORT)  (one file, works offline: open it in a browser, e.g. xdg-open $(REPORT))"
+	@echo "Docs site: $(DOCS)  (one file, works offline: open it in a browser and start at the overview)"
 
 lint: $(STAMP)  ## ruff, mypy and sqlfluff (dbt templater)
 	$(BIN)/ruff check src pytests
@@ -47,7 +64,7 @@ lint: $(STAMP)  ## ruff, mypy and sqlfluff (dbt templater)
 	$(BIN)/mypy src
 	AI_ADOPTION_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
 
-pytest: $(STAMP)  ## generator tests and end-to-end dbt builds checked against Python
+pytest: $(STAMP) browser  ## generator tests and end-to-end dbt builds checked against Python
 	$(BIN)/pytest -q
 
 test: lint pytest  ## everything CI runs
@@ -61,8 +78,8 @@ test-postgres: $(STAMP)  ## the package on a throwaway PostgreSQL 15 server (scr
 test-engines: $(STAMP)  ## both of the above in one run, sharing the DuckDB build they compare with (CI runs it after make test)
 	$(BIN)/pytest -m "postgres or spark" pytests/engines
 
-docs: $(STAMP)  ## build the dbt docs site into target/
-	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt docs generate $(DBT_ARGS) --vars $(SOURCE_VARS)
+docs: $(STAMP)  ## build the dbt docs of DB as one offline file, target/static_index.html
+	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt docs generate --static $(DBT_ARGS) --vars $(SOURCE_VARS)
 
 bench: $(STAMP)  ## time the dbt pipeline at BENCH_SCALES events: floor, full build, incremental 1 %, tests (BENCH_DIR)
 	$(BIN)/ai-adoption bench --scales $(BENCH_SCALES) --out $(BENCH_DIR)
