@@ -15,6 +15,9 @@ DBT_ARGS := --profiles-dir .
 SOURCE_VARS := '{ai_adoption_source_path: "$(DATA)/*.parquet"}'
 BENCH_SCALES ?= 1000000 10000000
 BENCH_DIR ?= target/bench
+# pytest processes: test files are spread over them (pytest-xdist); 1 runs them in order.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 REPORT ?= target/report/ai_adoption_report.html
 DOCS := target/static_index.html
 # apt-get needs root; elsewhere it goes through sudo.
@@ -65,18 +68,18 @@ lint: $(STAMP)  ## ruff, mypy and sqlfluff (dbt templater)
 	AI_ADOPTION_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests analyses
 
 pytest: $(STAMP) browser  ## generator tests and end-to-end dbt builds checked against Python
-	$(BIN)/pytest -q
+	$(PYTEST) -q
 
 test: lint pytest  ## everything CI runs
 
 test-spark: $(STAMP)  ## the package on local Apache Spark (dbt-spark session, Java 17): full build, incremental runs, same marts as DuckDB
-	$(BIN)/pytest -m spark pytests/engines
+	$(PYTEST) -m spark pytests/engines
 
 test-postgres: $(STAMP)  ## the package on a throwaway PostgreSQL 15 server (scripts/postgres.sh): full build, incremental runs, same marts as DuckDB
-	$(BIN)/pytest -m postgres pytests/engines
+	$(PYTEST) -m postgres pytests/engines
 
-test-engines: $(STAMP)  ## both of the above in one run, sharing the DuckDB build they compare with (CI runs it after make test)
-	$(BIN)/pytest -m "postgres or spark" pytests/engines
+test-engines: $(STAMP)  ## both of the above, side by side (CI runs it after make test)
+	$(PYTEST) -m "postgres or spark" pytests/engines
 
 docs: $(STAMP)  ## build the dbt docs of DB as one offline file, target/static_index.html
 	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt docs generate --static $(DBT_ARGS) --vars $(SOURCE_VARS)

@@ -1,6 +1,6 @@
-{#- Moving events and tables in and out of engines that do not read files
-    through the package (ai_adoption_source_path is DuckDB only). Both are
-    run with `dbt run-operation`, so that they use the profile's connection. -#}
+{#- Moving events into engines that do not read files through the package
+    (ai_adoption_source_path is DuckDB only). Run with `dbt run-operation`,
+    so that it uses the profile's connection. -#}
 
 
 {#- Loads Parquet files (a file, a folder or a glob) into the declared source
@@ -15,18 +15,5 @@
     {{ exceptions.raise_compiler_error(
         "ai_adoption_load_events is not implemented on " ~ target.type ~ ". On DuckDB, set var "
         ~ "ai_adoption_source_path instead; elsewhere load the files with the engine's own tools."
-    ) }}
-{% endmacro %}
-
-
-{#- Writes relations as Parquet files into <directory>/<schema>/<name>/:
-    every relation of `schemas`, and each of `relations` ('schema.name'). -#}
-{% macro ai_adoption_export_parquet(directory, schemas=[], relations=[]) %}
-    {{ return(adapter.dispatch('ai_adoption_export_parquet', 'ai_adoption')(directory, schemas, relations)) }}
-{% endmacro %}
-
-{% macro default__ai_adoption_export_parquet(directory, schemas, relations) %}
-    {{ exceptions.raise_compiler_error(
-        "ai_adoption_export_parquet is not implemented on " ~ target.type ~ "."
     ) }}
 {% endmacro %}

@@ -101,25 +101,6 @@
 {% endmacro %}
 
 
-{#- One `insert overwrite directory` per relation. -#}
-{% macro spark__ai_adoption_export_parquet(directory, schemas, relations) %}
-    {%- set names = [] -%}
-    {%- for schema in schemas -%}
-        {%- for row in run_query('show tables in ' ~ schema) -%}
-            {%- if not row['isTemporary'] -%}
-                {%- do names.append(schema ~ '.' ~ row['tableName']) -%}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endfor -%}
-    {%- do names.extend(relations) -%}
-    {%- for name in names -%}
-        {%- set target = directory ~ '/' ~ name.replace('.', '/') -%}
-        {%- do run_query("insert overwrite directory '" ~ target ~ "' using parquet select * from " ~ name) -%}
-    {%- endfor -%}
-    {{ log('ai_adoption: exported ' ~ (names | length) ~ ' relations to ' ~ directory, info=True) }}
-{% endmacro %}
-
-
 {#- Seed rows as escaped literals. dbt-spark binds the values, and its
     session method pastes them into the SQL between quotes without escaping,
     so a value with an apostrophe (the shapes' focus texts) breaks the

@@ -32,3 +32,19 @@
 {% macro default__ai_adoption_current_timestamp() -%}
     cast({{ dbt.current_timestamp() }} as {{ ai_adoption_type('timestamp') }})
 {%- endmacro %}
+
+
+{#- A timestamp moved by a whole number of `datepart`s (day, hour, ...),
+    keeping its fraction of a second. -#}
+{% macro ai_adoption_dateadd(datepart, interval, from_date_or_timestamp) %}
+    {{ return(adapter.dispatch('ai_adoption_dateadd', 'ai_adoption')(datepart, interval, from_date_or_timestamp)) }}
+{% endmacro %}
+
+{% macro default__ai_adoption_dateadd(datepart, interval, from_date_or_timestamp) -%}
+    {{ dbt.dateadd(datepart, interval, from_date_or_timestamp) }}
+{%- endmacro %}
+
+{#- dbt's Spark dateadd goes through unix seconds and drops the fraction. -#}
+{% macro spark__ai_adoption_dateadd(datepart, interval, from_date_or_timestamp) -%}
+    timestampadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
+{%- endmacro %}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -53,6 +54,115 @@ class Warehouse:
 
 
 DbtRunner = Callable[..., DbtRun]
+#: pytest's record_property fixture: tests record ("artifact", text) for the summary.
+RecordProperty = Callable[[str, object], None]
+
+
+def dbt_invocation(
+    workdir: Path,
+    command: str,
+    *,
+    env: Mapping[str, str],
+    extra_args: Sequence[str] = (),
+    dbt_vars: Mapping[str, Any] | None = None,
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Arguments and environment of a dbt command on the repo, its state under ``workdir``.
+
+    ``env`` holds the profile's variables (target, connection); the repo's profiles.yml is
+    used whatever DBT_PROFILES_DIR says.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    args = (
+        str(DBT),
+        "--no-use-colors",
+        *command.split(),
+        "--profiles-dir",
+        str(REPO),
+        "--project-dir",
+        str(REPO),
+        "--target-path",
+        str(workdir / "target"),
+        "--log-path",
+        str(workdir / "logs"),
+        *(("--vars", json.dumps(dict(dbt_vars))) if dbt_vars else ()),
+        *extra_args,
+    )
+    full_env = dict(os.environ)
+    full_env.update({"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env})
+    full_env.pop("DBT_PROFILES_DIR", None)
+    return args, full_env
+
+
+def execute_dbt(
+    args: tuple[str, ...], env: Mapping[str, str], workdir: Path, *, db: Path, check: bool
+) -> DbtRun:
+    """Run a dbt invocation in ``workdir``; with ``check`` a non-zero exit fails the test,
+    showing the tail of dbt's output."""
+    completed = subprocess.run(
+        args,
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    result = DbtRun(args=args, returncode=completed.returncode, output=completed.stdout, db=db)
+    if check and result.returncode != 0:
+        target = env.get("AI_ADOPTION_TARGET", "dev")
+        pytest.fail(
+            f"{' '.join(args[2:4])} failed on target {target} (exit {result.returncode}):\n"
+            f"{result.tail()}",
+            pytrace=False,
+        )
+    return result
+
+
+def run_killed_half_way(args: tuple[str, ...], env: Mapping[str, str], workdir: Path) -> None:
+    """Start a dbt run and kill it with SIGKILL once int_ai_events_sessionized is written."""
+    process = subprocess.Popen(
+        args,
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    seen = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        seen.append(line)
+        if "OK created" in line and "int_ai_events_sessionized" in line:
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, (
+        "dbt finished before it could be killed:\n" + "".join(seen[-20:])
+    )
+
+
+def duckdb_invocation(
+    workdir: Path,
+    source_path: str | Path,
+    command: str,
+    *,
+    extra_args: Sequence[str] = (),
+    extra_vars: Mapping[str, Any] | None = None,
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """A dbt command on the DuckDB file ``workdir``/warehouse.duckdb, reading ``source_path``."""
+    dbt_vars: dict[str, Any] = {"ai_adoption_source_path": str(source_path)}
+    dbt_vars.update(extra_vars or {})
+    return dbt_invocation(
+        workdir,
+        command,
+        env={
+            "AI_ADOPTION_DUCKDB_PATH": str(workdir / "warehouse.duckdb"),
+            "AI_ADOPTION_TARGET": "dev",
+        },
+        extra_args=extra_args,
+        dbt_vars=dbt_vars,
+    )
 
 
 def run_dbt(
@@ -68,51 +178,10 @@ def run_dbt(
 
     With ``check`` a non-zero exit fails the calling test, showing the tail of dbt's output.
     """
-    workdir.mkdir(parents=True, exist_ok=True)
-    db = workdir / "warehouse.duckdb"
-    dbt_vars: dict[str, Any] = {"ai_adoption_source_path": str(source_path)}
-    dbt_vars.update(extra_vars or {})
-    args = (
-        str(DBT),
-        "--no-use-colors",
-        *command.split(),
-        "--profiles-dir",
-        str(REPO),
-        "--project-dir",
-        str(REPO),
-        "--target-path",
-        str(workdir / "target"),
-        "--log-path",
-        str(workdir / "logs"),
-        "--vars",
-        json.dumps(dbt_vars),
-        *extra_args,
+    args, env = duckdb_invocation(
+        workdir, source_path, command, extra_args=extra_args, extra_vars=extra_vars
     )
-    env = dict(os.environ)
-    env.update(
-        {
-            "AI_ADOPTION_DUCKDB_PATH": str(db),
-            "AI_ADOPTION_TARGET": "dev",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
-    env.pop("DBT_PROFILES_DIR", None)
-    completed = subprocess.run(
-        args,
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
-    result = DbtRun(args=args, returncode=completed.returncode, output=completed.stdout, db=db)
-    if check and result.returncode != 0:
-        pytest.fail(
-            f"dbt {command} failed (exit {result.returncode}) on {source_path}:\n{result.tail()}",
-            pytrace=False,
-        )
-    return result
+    return execute_dbt(args, env, workdir, db=workdir / "warehouse.duckdb", check=check)
 
 
 def generate_events(out_dir: Path, events: int, seed: int) -> dict[str, Any]:
@@ -153,3 +222,19 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     truth = generate_events(data_dir, WAREHOUSE_EVENTS, WAREHOUSE_SEED)
     run = run_dbt(root, data_dir / "*.parquet")
     yield Warehouse(db=run.db, data_dir=data_dir, truth=truth)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List what tests wrote for people to look at (screenshots, the report, the docs site),
+    recorded with ``record_property("artifact", text)``; works under pytest-xdist too."""
+    lines = [
+        f"{report.nodeid.split('::')[-1]}: {value}"
+        for report in terminalreporter.stats.get("passed", [])
+        if report.when == "call"
+        for name, value in report.user_properties
+        if name == "artifact"
+    ]
+    if lines:
+        terminalreporter.section("files to look at")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -225,3 +226,69 @@ def plan_deliveries(events_glob: str, out_dir: Path, batches: int, held_back: in
     return Deliveries(
         batches=paths, read_late=read_late, beyond_lookback=beyond, read_rows=read_rows
     )
+
+
+QUALITY = f"{MART_SCHEMA}.fct_ai_event_quality_daily"
+LEDGER = f"{STAGING_SCHEMA}.stg_ai_events__events_checked"
+
+
+def assert_lookback_accounting(incremental: Path, full: Path, plan: Deliveries) -> None:
+    """Rows that arrived beyond the lookback are counted as late_beyond_lookback and never
+    read by incremental runs; rows that arrived late but inside it are read; a full refresh
+    (``full``, on the rows that were read) counts none late."""
+    con = duckdb.connect(str(incremental), read_only=True)
+    try:
+        late, received = con.execute(
+            f"select sum(late_beyond_lookback), sum(rows_received) from {QUALITY}"
+        ).fetchone() or (None, None)
+        missing = con.execute(
+            f"select count(*) from {LEDGER} where event_id in (select unnest(?::varchar[]))",
+            [plan.beyond_lookback],
+        ).fetchone()
+        read_late = con.execute(
+            f"select count(distinct event_id) from {LEDGER} "
+            "where event_id in (select unnest(?::varchar[]))",
+            [plan.read_late],
+        ).fetchone()
+    finally:
+        con.close()
+    assert late == len(plan.beyond_lookback)
+    assert missing == (0,), "rows beyond the lookback must not be read by incremental runs"
+    assert read_late == (len(set(plan.read_late)),), "rows inside the lookback must be read"
+    con = duckdb.connect(str(full), read_only=True)
+    try:
+        full_received, full_late = con.execute(
+            f"select sum(rows_received), sum(late_beyond_lookback) from {QUALITY}"
+        ).fetchone() or (None, None)
+    finally:
+        con.close()
+    assert full_late == 0
+    assert received == full_received + len(plan.beyond_lookback)
+
+
+def quality_differences_beside_late_rows(incremental: Path, full: Path) -> list[tuple[Any, ...]]:
+    """Rows of fct_ai_event_quality_daily in one build and not the other, once rows never
+    read (late beyond the lookback) are taken out of rows_received."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{incremental}' as inc (read_only)")
+        con.execute(f"attach '{full}' as ful (read_only)")
+        columns = [
+            row[0]
+            for row in con.execute(
+                "select column_name from information_schema.columns where table_catalog = 'ful' "
+                "and table_name = 'fct_ai_event_quality_daily' and column_name not in "
+                "('rows_received', 'late_beyond_lookback') order by ordinal_position"
+            ).fetchall()
+        ]
+        assert columns, "the quality mart must have columns"
+        listed = ", ".join(f'"{name}"' for name in columns)
+        read = "rows_received - late_beyond_lookback as rows_read"
+        lhs = f"select {listed}, {read} from inc.{QUALITY}"
+        rhs = f"select {listed}, {read} from ful.{QUALITY}"
+        differences: list[tuple[Any, ...]] = con.execute(
+            f"({lhs} except all {rhs}) union all ({rhs} except all {lhs})"
+        ).fetchall()
+    finally:
+        con.close()
+    return differences

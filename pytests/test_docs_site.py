@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from browser import dump_dom, is_blank, screenshot
-from conftest import REPO, DbtRunner, Warehouse
+from conftest import REPO, DbtRunner, RecordProperty, Warehouse
 
 OVERVIEW_MD = REPO / "models" / "overview.md"
 DIAGNOSIS_ID = "model.ai_adoption.fct_ai_feature_diagnosis"
@@ -164,9 +164,14 @@ def docs_site(
     )
 
 
-def test_static_site_is_one_self_contained_file(docs_site: DocsSite) -> None:
+def test_static_site_is_one_self_contained_file(
+    docs_site: DocsSite, record_property: RecordProperty
+) -> None:
     size = docs_site.index.stat().st_size
-    print(f"docs site: {docs_site.index} ({size:,} bytes, generated in {docs_site.seconds:.1f} s)")
+    record_property(
+        "artifact",
+        f"docs site: {docs_site.index} ({size:,} bytes, generated in {docs_site.seconds:.1f} s)",
+    )
     assert MIN_SITE_BYTES <= size <= MAX_SITE_BYTES, f"unexpected docs site size: {size:,} bytes"
     html = docs_site.index.read_text(encoding="utf-8")
     # The manifest and the catalog travel inside the file: nothing is fetched beside it.
@@ -185,7 +190,9 @@ def test_overview_links_point_at_real_nodes(docs_site: DocsSite) -> None:
     assert not broken, f"overview links to nodes that do not exist: {broken}"
 
 
-def test_overview_page_renders(docs_site: DocsSite, tmp_path: Path) -> None:
+def test_overview_page_renders(
+    docs_site: DocsSite, tmp_path: Path, record_property: RecordProperty
+) -> None:
     url = f"{docs_site.index.as_uri()}#!/overview"
     view = _main_view(url)
     assert len(view.text) > 2000, f"the overview rendered almost nothing: {view.text[:300]!r}"
@@ -216,11 +223,13 @@ def test_overview_page_renders(docs_site: DocsSite, tmp_path: Path) -> None:
         assert stage in view.text, f"the chain table lacks stage {stage}"
 
     png = screenshot(url, tmp_path / "overview.png", budget_ms=BUDGET_MS)
-    print(f"overview screenshot: {png}")
+    record_property("artifact", f"overview screenshot: {png}")
     assert not is_blank(png), f"overview screenshot is blank: {png}"
 
 
-def test_diagnosis_model_page_renders(docs_site: DocsSite, tmp_path: Path) -> None:
+def test_diagnosis_model_page_renders(
+    docs_site: DocsSite, tmp_path: Path, record_property: RecordProperty
+) -> None:
     node = docs_site.manifest["nodes"][DIAGNOSIS_ID]
     url = f"{docs_site.index.as_uri()}#!/model/{DIAGNOSIS_ID}"
     view = _main_view(url)
@@ -245,5 +254,5 @@ def test_diagnosis_model_page_renders(docs_site: DocsSite, tmp_path: Path) -> No
         assert column_type in view.text, f"type {column_type} of {name} not shown"
 
     png = screenshot(url, tmp_path / "fct_ai_feature_diagnosis.png", budget_ms=BUDGET_MS)
-    print(f"model page screenshot: {png}")
+    record_property("artifact", f"model page screenshot: {png}")
     assert not is_blank(png), f"model page screenshot is blank: {png}"

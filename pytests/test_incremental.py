@@ -11,23 +11,26 @@ the rows that were read.
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import DBT, REPO, DbtRunner, generate_events, run_dbt
+from conftest import (
+    DbtRunner,
+    duckdb_invocation,
+    generate_events,
+    run_dbt,
+    run_killed_half_way,
+)
 from incremental_checks import (
     MART_SCHEMA,
-    STAGING_SCHEMA,
     Deliveries,
+    assert_lookback_accounting,
     assert_same_tables,
     plan_deliveries,
+    quality_differences_beside_late_rows,
 )
 
 EVENTS = 40_000
@@ -36,58 +39,6 @@ BATCHES = 6
 LOOKBACK_HOURS = 6
 #: Held-back rows per batch, of each kind.
 HELD_BACK = 40
-
-
-def run_killed_half_way(workdir: Path, source_glob: str) -> None:
-    """Start an incremental `dbt run` and kill it once the first models are written."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "AI_ADOPTION_DUCKDB_PATH": str(workdir / "warehouse.duckdb"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
-    process = subprocess.Popen(
-        [
-            str(DBT),
-            "--no-use-colors",
-            "run",
-            "--profiles-dir",
-            str(REPO),
-            "--project-dir",
-            str(REPO),
-            "--target-path",
-            str(workdir / "target"),
-            "--log-path",
-            str(workdir / "logs"),
-            "--threads",
-            "1",
-            "--vars",
-            json.dumps(
-                {
-                    "ai_adoption_source_path": source_glob,
-                    "ai_adoption_lookback_hours": LOOKBACK_HOURS,
-                }
-            ),
-        ],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    seen = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        seen.append(line)
-        if "OK created" in line and "int_ai_events_sessionized" in line:
-            os.killpg(process.pid, signal.SIGKILL)
-            break
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, (
-        "dbt finished before it could be killed:\n" + "".join(seen[-20:])
-    )
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +62,10 @@ def incremental_history(deliveries: tuple[Path, Deliveries]) -> Path:
     for number, batch in enumerate(plan.batches):
         (inbox / batch.name).write_bytes(batch.read_bytes())
         if number == 3:
-            run_killed_half_way(workdir, glob)
+            args, env = duckdb_invocation(
+                workdir, glob, "run", extra_args=("--threads", "1"), extra_vars=lookback
+            )
+            run_killed_half_way(args, env, workdir)
         run = run_dbt(workdir, glob, command="run", extra_vars=lookback)
         if number > 0:
             assert "reprocessing rows loaded since" in run.output, (
@@ -139,64 +93,15 @@ def test_rows_beyond_the_lookback_are_counted(
     deliveries: tuple[Path, Deliveries], incremental_history: Path, full_refresh_on_read_rows: Path
 ) -> None:
     _, plan = deliveries
-    con = duckdb.connect(str(incremental_history), read_only=True)
-    try:
-        late, received = con.execute(
-            "select sum(late_beyond_lookback), sum(rows_received) "
-            f"from {MART_SCHEMA}.fct_ai_event_quality_daily"
-        ).fetchone() or (None, None)
-        missing = con.execute(
-            f"select count(*) from {STAGING_SCHEMA}.stg_ai_events__events_checked "
-            f"where event_id in (select unnest(?::varchar[]))",
-            [plan.beyond_lookback],
-        ).fetchone()
-        read_late = con.execute(
-            f"select count(distinct event_id) from {STAGING_SCHEMA}.stg_ai_events__events_checked "
-            f"where event_id in (select unnest(?::varchar[]))",
-            [plan.read_late],
-        ).fetchone()
-    finally:
-        con.close()
-    assert late == len(plan.beyond_lookback)
-    assert missing == (0,), "rows beyond the lookback must not be read by incremental runs"
-    assert read_late == (len(set(plan.read_late)),), "rows inside the lookback must be read"
-    full = duckdb.connect(str(full_refresh_on_read_rows), read_only=True)
-    try:
-        full_received, full_late = full.execute(
-            "select sum(rows_received), sum(late_beyond_lookback) "
-            f"from {MART_SCHEMA}.fct_ai_event_quality_daily"
-        ).fetchone() or (None, None)
-    finally:
-        full.close()
-    assert full_late == 0
-    assert received == full_received + len(plan.beyond_lookback)
+    assert_lookback_accounting(incremental_history, full_refresh_on_read_rows, plan)
 
 
 def test_quality_counts_match_except_the_late_rows(
     incremental_history: Path, full_refresh_on_read_rows: Path
 ) -> None:
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{incremental_history}' as inc (read_only)")
-        con.execute(f"attach '{full_refresh_on_read_rows}' as ful (read_only)")
-        columns = [
-            row[0]
-            for row in con.execute(
-                "select column_name from information_schema.columns where table_catalog = 'ful' "
-                "and table_name = 'fct_ai_event_quality_daily' and column_name not in "
-                "('rows_received', 'late_beyond_lookback')"
-            ).fetchall()
-        ]
-        listed = ", ".join(f'"{name}"' for name in columns)
-        received = "rows_received - late_beyond_lookback as rows_read"
-        lhs = f"select {listed}, {received} from inc.{MART_SCHEMA}.fct_ai_event_quality_daily"
-        rhs = f"select {listed}, {received} from ful.{MART_SCHEMA}.fct_ai_event_quality_daily"
-        differences = con.execute(
-            f"({lhs} except all {rhs}) union all ({rhs} except all {lhs})"
-        ).fetchall()
-    finally:
-        con.close()
-    assert differences == []
+    assert (
+        quality_differences_beside_late_rows(incremental_history, full_refresh_on_read_rows) == []
+    )
 
 
 def test_a_wider_lookback_reads_the_late_rows(

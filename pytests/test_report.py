@@ -26,7 +26,7 @@ import duckdb
 import pytest
 
 from browser import dump_dom, is_blank, screenshot
-from conftest import GENERATOR, Warehouse
+from conftest import GENERATOR, RecordProperty, Warehouse
 
 MARTS = "main_ai_adoption"
 STAGES: tuple[str, ...] = ("trigger", "context", "output", "verification", "handoff", "return")
@@ -343,10 +343,12 @@ def same_value(shown: str, expected: Any) -> bool:
 # ---- tests ----------------------------------------------------------------------------------
 
 
-def test_report_is_one_self_contained_file(report: ReportRun) -> None:
+def test_report_is_one_self_contained_file(
+    report: ReportRun, record_property: RecordProperty
+) -> None:
     page = report.out.read_text(encoding="utf-8")
     size = report.out.stat().st_size
-    print(f"report: {report.out} ({size:,} bytes)")
+    record_property("artifact", f"report: {report.out} ({size:,} bytes)")
 
     logged = re.search(r"wrote (\S+) \(([\d.]+ [kM]B), (\d+) bytes\)", report.output)
     assert logged is not None, f"the CLI did not report the file and its size:\n{report.output}"
@@ -376,9 +378,11 @@ def test_charts_render_in_chromium(dom: str, marts: duckdb.DuckDBPyConnection) -
         assert segment.count("js-plotly-plot") == 1, f"{feature}: one funnel per card"
 
 
-def test_screenshot_is_not_blank(report: ReportRun, tmp_path: Path) -> None:
+def test_screenshot_is_not_blank(
+    report: ReportRun, tmp_path: Path, record_property: RecordProperty
+) -> None:
     png = screenshot(report.out.as_uri(), tmp_path / "ai_adoption_report.png")
-    print(f"screenshot: {png}")
+    record_property("artifact", f"screenshot: {png}")
     assert not is_blank(png), f"the rendered report is blank: {png}"
 
 
@@ -410,7 +414,9 @@ def test_one_card_per_feature_with_the_break_stage_marked(
             assert row["break_stage"] in funnel_labels, f"{feature}: funnel shows no break"
 
 
-def test_card_numbers_equal_the_marts(dom: str, marts: duckdb.DuckDBPyConnection) -> None:
+def test_card_numbers_equal_the_marts(
+    dom: str, marts: duckdb.DuckDBPyConnection, record_property: RecordProperty
+) -> None:
     expected = expected_metrics(marts)
     shown: dict[tuple[str | None, str | None, str | None, str], list[str]] = {}
     for item in parse(dom).tagged:
@@ -441,7 +447,7 @@ def test_card_numbers_equal_the_marts(dom: str, marts: duckdb.DuckDBPyConnection
     )
     assert missing == [], f"numbers missing from the page: {missing}"
     checked = sum(len(values) for values in shown.values())
-    print(f"{checked} numbers checked against the marts")
+    record_property("artifact", f"{checked} numbers checked against the marts")
 
 
 def test_diagnosis_texts_equal_the_marts(dom: str, marts: duckdb.DuckDBPyConnection) -> None:

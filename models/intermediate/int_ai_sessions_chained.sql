@@ -215,7 +215,7 @@ sequenced as (
             partition by joined.user_id, joined.feature
             order by joined.started_at, joined.session_key
         ) as next_feature_session_started_at,
-        {{ dbt.dateadd('day', window_days, 'joined.started_at') }} as return_window_ends_at
+        {{ ai_adoption_dateadd('day', window_days, 'joined.started_at') }} as return_window_ends_at
     from joined
 
 ),

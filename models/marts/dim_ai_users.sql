@@ -140,7 +140,7 @@ final as (
                 and joined.trailing_outputs_generated >= volume_band.power_volume_floor
                 then 'power'
             when joined.weeks_active_trailing >= {{ habitual_weeks }} then 'habitual'
-            when joined.first_used_at > {{ dbt.dateadd('day', -7 * novice_weeks, 'joined.data_as_of') }}
+            when joined.first_used_at > {{ ai_adoption_dateadd('day', -7 * novice_weeks, 'joined.data_as_of') }}
                 then 'novice'
             else 'low'
         end as usage_segment

@@ -30,7 +30,6 @@ import csv
 import json
 import os
 import shlex
-import signal
 import subprocess
 import tempfile
 import time
@@ -46,7 +45,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import (
-    DBT,
     QUICK_BUILD_EXCLUDES,
     REPO,
     WAREHOUSE_EVENTS,
@@ -54,7 +52,10 @@ from conftest import (
     DbtRun,
     DbtRunner,
     Warehouse,
+    dbt_invocation,
+    execute_dbt,
     generate_events,
+    run_killed_half_way,
 )
 from incremental_checks import (
     COMPARED,
@@ -62,8 +63,10 @@ from incremental_checks import (
     MARTS,
     STAGING_SCHEMA,
     Deliveries,
+    assert_lookback_accounting,
     assert_same_tables,
     plan_deliveries,
+    quality_differences_beside_late_rows,
     table_differences,
 )
 
@@ -291,33 +294,18 @@ def _dbt_invocation(
     extra_vars: Mapping[str, Any] | None,
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """Arguments and environment of a dbt command on target `pg`, state under ``workdir``."""
-    workdir.mkdir(parents=True, exist_ok=True)
     dbt_vars: dict[str, Any] = {
         "ai_adoption_source_schema": "main",
         "ai_adoption_source_table": "ai_events",
     }
     dbt_vars.update(extra_vars or {})
-    args = (
-        str(DBT),
-        "--no-use-colors",
-        *command.split(),
-        "--profiles-dir",
-        str(REPO),
-        "--project-dir",
-        str(REPO),
-        "--target-path",
-        str(workdir / "target"),
-        "--log-path",
-        str(workdir / "logs"),
-        "--vars",
-        json.dumps(dbt_vars),
-        *extra_args,
+    return dbt_invocation(
+        workdir,
+        command,
+        env=server.dbt_env(database),
+        extra_args=extra_args,
+        dbt_vars=dbt_vars,
     )
-    env = dict(os.environ)
-    env.update(server.dbt_env(database))
-    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    env.pop("DBT_PROFILES_DIR", None)
-    return args, env
 
 
 def run_pg_dbt(
@@ -332,22 +320,7 @@ def run_pg_dbt(
 ) -> DbtRun:
     """Run dbt on ``database`` of the server; with ``check`` a failure fails the test."""
     args, env = _dbt_invocation(server, database, workdir, command, extra_args, extra_vars)
-    completed = subprocess.run(
-        args,
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
-    result = DbtRun(args=args, returncode=completed.returncode, output=completed.stdout, db=workdir)
-    if check and result.returncode != 0:
-        pytest.fail(
-            f"dbt {command} on PostgreSQL failed (exit {result.returncode}):\n{result.tail()}",
-            pytrace=False,
-        )
-    return result
+    return execute_dbt(args, env, workdir, db=workdir, check=check)
 
 
 def run_pg_killed_half_way(
@@ -355,26 +328,7 @@ def run_pg_killed_half_way(
 ) -> None:
     """Start an incremental `dbt run` and kill it once the first models are written."""
     args, env = _dbt_invocation(server, database, workdir, "run", ("--threads", "1"), extra_vars)
-    process = subprocess.Popen(
-        args,
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    seen = []
-    assert process.stdout is not None
-    for line in process.stdout:
-        seen.append(line)
-        if "OK created" in line and "int_ai_events_sessionized" in line:
-            os.killpg(process.pid, signal.SIGKILL)
-            break
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, (
-        "dbt finished before it could be killed:\n" + "".join(seen[-20:])
-    )
+    run_killed_half_way(args, env, workdir)
 
 
 def fetch_table(conn: Any, schema: str, table: str) -> pa.Table:
@@ -631,65 +585,12 @@ def test_incremental_runs_equal_a_full_refresh(pg_history: PgHistory) -> None:
 
 
 def test_rows_beyond_the_lookback_are_counted(pg_history: PgHistory) -> None:
-    plan = pg_history.plan
-    quality = f"{QUALITY[0]}.{QUALITY[1]}"
-    ledger = f"{LEDGER[0]}.{LEDGER[1]}"
-    con = duckdb.connect(str(pg_history.incremental), read_only=True)
-    try:
-        late, received = con.execute(
-            f"select sum(late_beyond_lookback), sum(rows_received) from {quality}"
-        ).fetchone() or (None, None)
-        missing = con.execute(
-            f"select count(*) from {ledger} where event_id in (select unnest(?::varchar[]))",
-            [plan.beyond_lookback],
-        ).fetchone()
-        read_late = con.execute(
-            f"select count(distinct event_id) from {ledger} "
-            "where event_id in (select unnest(?::varchar[]))",
-            [plan.read_late],
-        ).fetchone()
-    finally:
-        con.close()
-    assert late == len(plan.beyond_lookback)
-    assert missing == (0,), "rows beyond the lookback must not be read by incremental runs"
-    assert read_late == (len(set(plan.read_late)),), "rows inside the lookback must be read"
-    full = duckdb.connect(str(pg_history.full), read_only=True)
-    try:
-        full_received, full_late = full.execute(
-            f"select sum(rows_received), sum(late_beyond_lookback) from {quality}"
-        ).fetchone() or (None, None)
-    finally:
-        full.close()
-    assert full_late == 0
-    assert received == full_received + len(plan.beyond_lookback)
+    assert_lookback_accounting(pg_history.incremental, pg_history.full, pg_history.plan)
 
 
 def test_quality_counts_match_except_the_late_rows(pg_history: PgHistory) -> None:
     """fct_ai_event_quality_daily agrees row for row once the late rows are set aside."""
-    quality = f"{QUALITY[0]}.{QUALITY[1]}"
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{pg_history.incremental}' as inc (read_only)")
-        con.execute(f"attach '{pg_history.full}' as ful (read_only)")
-        columns = [
-            row[0]
-            for row in con.execute(
-                "select column_name from information_schema.columns where table_catalog = 'ful' "
-                f"and table_name = '{QUALITY[1]}' and column_name not in "
-                "('rows_received', 'late_beyond_lookback') order by ordinal_position"
-            ).fetchall()
-        ]
-        listed = ", ".join(f'"{name}"' for name in columns)
-        read = "rows_received - late_beyond_lookback as rows_read"
-        lhs = f"select {listed}, {read} from inc.{quality}"
-        rhs = f"select {listed}, {read} from ful.{quality}"
-        differences = con.execute(
-            f"({lhs} except all {rhs}) union all ({rhs} except all {lhs})"
-        ).fetchall()
-    finally:
-        con.close()
-    assert columns, "the quality mart must have columns"
-    assert differences == []
+    assert quality_differences_beside_late_rows(pg_history.incremental, pg_history.full) == []
 
 
 # ---- the hand-written sample: every kind of bad row ---------------------------------------

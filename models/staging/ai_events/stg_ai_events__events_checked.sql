@@ -133,7 +133,7 @@ checked as {{ ai_adoption_materialized_cte() }}(
                 when {{ name }} is null and nullif(trim(raw_{{ name }}), '') is not null
                     then 'unparseable_{{ name }}'
             {%- endfor %}
-            when occurred_at > {{ dbt.dateadd(
+            when occurred_at > {{ ai_adoption_dateadd(
                 'hour',
                 var('ai_adoption_max_future_skew_hours', 24),
                 'coalesce(loaded_at, ' ~ ai_adoption_current_timestamp() ~ ')'
