@@ -33,9 +33,9 @@ from conftest import DbtRun, Warehouse, dbt_invocation, execute_dbt, generate_ev
 from incremental_checks import (
     COMPARED,
     INTERMEDIATE_SCHEMA,
-    QUALITY,
     MART_SCHEMA,
     MARTS,
+    QUALITY,
     STAGING_SCHEMA,
     Deliveries,
     assert_lookback_accounting,
