@@ -184,6 +184,35 @@ def run_dbt(
     return execute_dbt(args, env, workdir, db=workdir / "warehouse.duckdb", check=check)
 
 
+#: Nodes `dbt build` lists with status no-op: it has nothing to run for them.
+NOTHING_TO_RUN = ("saved_query", "exposure")
+
+
+def assert_build_ran_everything(workdir: Path) -> None:
+    """The `dbt build` whose state is under ``workdir`` ran every seed, model, data test and
+    unit test the project defines (from its manifest), and each one succeeded."""
+    target = workdir / "target"
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    defined: dict[str, int] = {"unit_test": len(manifest["unit_tests"])}
+    for node in manifest["nodes"].values():
+        if node["package_name"] == "ai_adoption" and node["resource_type"] != "analysis":
+            defined[node["resource_type"]] = defined.get(node["resource_type"], 0) + 1
+    ran: dict[str, int] = {}
+    failed = []
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        if kind in NOTHING_TO_RUN and result["status"] == "no-op":
+            continue
+        ran[kind] = ran.get(kind, 0) + 1
+        if result["status"] not in ("success", "pass"):
+            failed.append(f"{result['unique_id']}: {result['status']}")
+    assert failed == []
+    assert ran == defined
+    assert defined["test"] >= 300 and defined["unit_test"] >= 30 and defined["model"] >= 19
+    assert any(r["unique_id"].endswith(".assert_source_rows_reconcile") for r in results)
+
+
 def generate_events(out_dir: Path, events: int, seed: int) -> dict[str, Any]:
     """Write a synthetic event log with the generator's CLI; return its truth.json."""
     completed = subprocess.run(

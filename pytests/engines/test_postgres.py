@@ -52,6 +52,7 @@ from conftest import (
     DbtRun,
     DbtRunner,
     Warehouse,
+    assert_build_ran_everything,
     dbt_invocation,
     execute_dbt,
     generate_events,
@@ -395,23 +396,6 @@ def query(server: PgServer, database: str, sql: str) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def run_results(workdir: Path) -> list[dict[str, Any]]:
-    results: list[dict[str, Any]] = json.loads(
-        (workdir / "target" / "run_results.json").read_text(encoding="utf-8")
-    )["results"]
-    return results
-
-
-def resource_counts(workdir: Path) -> dict[str, int]:
-    """Models, seeds, data tests and unit tests the project defines (from the manifest)."""
-    manifest = json.loads((workdir / "target" / "manifest.json").read_text(encoding="utf-8"))
-    counts: dict[str, int] = {"unit_test": len(manifest["unit_tests"])}
-    for node in manifest["nodes"].values():
-        if node["package_name"] == "ai_adoption" and node["resource_type"] != "analysis":
-            counts[node["resource_type"]] = counts.get(node["resource_type"], 0) + 1
-    return counts
-
-
 # ---- a full build on the warehouse fixture's events ---------------------------------------
 
 
@@ -462,21 +446,7 @@ def pg_build(
 def test_full_build_passes(pg_build: PgBuild) -> None:
     """Every seed, model, data test and unit test the project defines succeeds."""
     assert pg_build.build.returncode == 0, f"dbt build failed:\n{pg_build.build.tail()}"
-    results = run_results(pg_build.workdir)
-    failed = [
-        f"{r['unique_id']}: {r['status']}"
-        for r in results
-        if r["status"] not in ("success", "pass")
-    ]
-    assert failed == []
-    ran: dict[str, int] = {}
-    for result in results:
-        kind = result["unique_id"].split(".")[0]
-        ran[kind] = ran.get(kind, 0) + 1
-    defined = resource_counts(pg_build.workdir)
-    assert ran == defined
-    assert defined["test"] >= 300 and defined["unit_test"] >= 30 and defined["model"] >= 19
-    assert any(r["unique_id"].endswith(".assert_source_rows_reconcile") for r in results)
+    assert_build_ran_everything(pg_build.workdir)
 
 
 def test_source_rows_reconcile(pg_build: PgBuild, warehouse: Warehouse) -> None:
