@@ -15,11 +15,11 @@ with
 
 {%- if is_incremental() %}
 
-changed_pairs as (
+    changed_pairs as (
 
-    {{ ai_adoption_changed_pairs(ai_adoption_incremental_cutoff(this, 'loaded_at')) }}
+        {{ ai_adoption_changed_pairs(ai_adoption_incremental_cutoff(this, 'loaded_at')) }}
 
-),
+    ),
 
 {%- endif %}
 
@@ -32,10 +32,10 @@ events as (
         ledger.effective_loaded_at
     from {{ ref('stg_ai_events__events_checked') }} as ledger
     {%- if is_incremental() %}
-        inner join changed_pairs
-            on
-                {{ ai_adoption_hash_id('ledger.user_id') }} = changed_pairs.user_id
-                and ledger.feature = changed_pairs.feature
+    inner join changed_pairs
+        on
+            {{ ai_adoption_hash_id('ledger.user_id') }} = changed_pairs.user_id
+            and ledger.feature = changed_pairs.feature
     {%- endif %}
     where ledger.rejection_reason is null and ledger.copy_rank = 1 and ledger.action is not null
 

@@ -16,26 +16,26 @@ with
 
 {%- if is_incremental() %}
 
-changed_pairs as (
+    changed_pairs as (
 
-    {{ ai_adoption_changed_pairs(
-        ai_adoption_incremental_cutoff(this),
-        sessionized=ref('int_ai_events_sessionized')
-    ) }}
+        {{ ai_adoption_changed_pairs(
+            ai_adoption_incremental_cutoff(this),
+            sessionized=ref('int_ai_events_sessionized')
+        ) }}
 
-),
+    ),
 
-changed_outputs as (
+    changed_outputs as (
 
-    select distinct generations.output_id
-    from {{ ref('int_ai_events_sessionized') }} as generations
-    inner join changed_pairs
-        on
-            generations.user_id = changed_pairs.user_id
-            and generations.feature = changed_pairs.feature
-    where generations.action = 'output_generated'
+        select distinct generations.output_id
+        from {{ ref('int_ai_events_sessionized') }} as generations
+        inner join changed_pairs
+            on
+                generations.user_id = changed_pairs.user_id
+                and generations.feature = changed_pairs.feature
+        where generations.action = 'output_generated'
 
-),
+    ),
 
 {%- endif %}
 
@@ -62,9 +62,12 @@ events as (
         destination,
         rating
     from {{ ref('int_ai_events_sessionized') }}
-    where output_id is not null
     {%- if is_incremental() %}
-        and output_id in (select changed_outputs.output_id from changed_outputs)
+        where
+            output_id is not null
+            and output_id in (select changed_outputs.output_id from changed_outputs)
+    {%- else %}
+        where output_id is not null
     {%- endif %}
 
 ),
@@ -225,13 +228,16 @@ final as (
         rating,
         last_loaded_at
     from judged
-    where generated_at is not null
     {%- if is_incremental() %}
-        and exists (
-            select 1
-            from changed_pairs
-            where judged.user_id = changed_pairs.user_id and judged.feature = changed_pairs.feature
-        )
+        where
+            generated_at is not null
+            and exists (
+                select 1
+                from changed_pairs
+                where judged.user_id = changed_pairs.user_id and judged.feature = changed_pairs.feature
+            )
+    {%- else %}
+        where generated_at is not null
     {%- endif %}
 
 )

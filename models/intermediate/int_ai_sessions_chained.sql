@@ -19,16 +19,16 @@ with
 
 {%- if is_incremental() %}
 
-changed_pairs as (
+    changed_pairs as (
 
     {{ ai_adoption_changed_pairs(
         ai_adoption_incremental_cutoff(this),
         sessionized=ref('int_ai_events_sessionized')
     ) }}
-    union
-    {{ ai_adoption_stale_session_pairs(this) }}
+        union
+        {{ ai_adoption_stale_session_pairs(this) }}
 
-),
+    ),
 
 {%- endif %}
 
@@ -51,8 +51,8 @@ events as (
         sessionized.context_chars
     from {{ ref('int_ai_events_sessionized') }} as sessionized
     {%- if is_incremental() %}
-        inner join changed_pairs
-            on sessionized.user_id = changed_pairs.user_id and sessionized.feature = changed_pairs.feature
+    inner join changed_pairs
+        on sessionized.user_id = changed_pairs.user_id and sessionized.feature = changed_pairs.feature
     {%- endif %}
 
 ),
@@ -62,8 +62,8 @@ outputs as (
     select rolled_up.*
     from {{ ref('int_ai_outputs_rolled_up') }} as rolled_up
     {%- if is_incremental() %}
-        inner join changed_pairs
-            on rolled_up.user_id = changed_pairs.user_id and rolled_up.feature = changed_pairs.feature
+    inner join changed_pairs
+        on rolled_up.user_id = changed_pairs.user_id and rolled_up.feature = changed_pairs.feature
     {%- endif %}
 
 ),

@@ -13,14 +13,14 @@ with
 
 {%- if is_incremental() %}
 
-changed_pairs as (
+    changed_pairs as (
 
     {{ ai_adoption_changed_pairs(
         ai_adoption_incremental_cutoff(this),
         sessionized=ref('int_ai_events_sessionized')
     ) }}
 
-),
+    ),
 
 {%- endif %}
 
@@ -29,8 +29,8 @@ outputs as (
     select rolled_up.*
     from {{ ref('int_ai_outputs_rolled_up') }} as rolled_up
     {%- if is_incremental() %}
-        inner join changed_pairs
-            on rolled_up.user_id = changed_pairs.user_id and rolled_up.feature = changed_pairs.feature
+    inner join changed_pairs
+        on rolled_up.user_id = changed_pairs.user_id and rolled_up.feature = changed_pairs.feature
     {%- endif %}
 
 ),
@@ -42,8 +42,8 @@ sessions as (
         chained.session_number
     from {{ ref('int_ai_sessions_chained') }} as chained
     {%- if is_incremental() %}
-        inner join changed_pairs
-            on chained.user_id = changed_pairs.user_id and chained.feature = changed_pairs.feature
+    inner join changed_pairs
+        on chained.user_id = changed_pairs.user_id and chained.feature = changed_pairs.feature
     {%- endif %}
 
 ),

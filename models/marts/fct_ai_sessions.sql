@@ -13,16 +13,16 @@ with
 
 {%- if is_incremental() %}
 
-changed_pairs as (
+    changed_pairs as (
 
     {{ ai_adoption_changed_pairs(
         ai_adoption_incremental_cutoff(this),
         sessionized=ref('int_ai_events_sessionized')
     ) }}
-    union
-    {{ ai_adoption_stale_session_pairs(this) }}
+        union
+        {{ ai_adoption_stale_session_pairs(this) }}
 
-),
+    ),
 
 {%- endif %}
 
@@ -31,8 +31,8 @@ sessions as (
     select chained.*
     from {{ ref('int_ai_sessions_chained') }} as chained
     {%- if is_incremental() %}
-        inner join changed_pairs
-            on chained.user_id = changed_pairs.user_id and chained.feature = changed_pairs.feature
+    inner join changed_pairs
+        on chained.user_id = changed_pairs.user_id and chained.feature = changed_pairs.feature
     {%- endif %}
 
 ),

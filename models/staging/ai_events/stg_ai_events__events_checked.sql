@@ -191,19 +191,19 @@ copies as (
 
 {%- if is_incremental() %}
 
-earlier_copies as (
+    earlier_copies as (
 
-    select
-        event_id,
-        count(*) as copy_count
-    from {{ this }}
-    where
-        rejection_reason is null
-        and effective_loaded_at < {{ cutoff }}
-        and event_id in (select good.event_id from good)
-    group by 1
+        select
+            event_id,
+            count(*) as copy_count
+        from {{ this }}
+        where
+            rejection_reason is null
+            and effective_loaded_at < {{ cutoff }}
+            and event_id in (select good.event_id from good)
+        group by 1
 
-),
+    ),
 
 {%- endif %}
 
@@ -258,8 +258,8 @@ ranked as (
         {%- endif %}
     from ranked_copies
     {%- if is_incremental() %}
-        left join earlier_copies
-            on ranked_copies.event_id = earlier_copies.event_id
+    left join earlier_copies
+        on ranked_copies.event_id = earlier_copies.event_id
     {%- endif %}
 
 ),
