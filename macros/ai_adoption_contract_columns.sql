@@ -69,49 +69,60 @@
 {% endmacro %}
 
 
-{#- The canonical actions that make an output accepted (a handoff). -#}
-{% macro ai_adoption_acceptance_actions() %}
-    {{ return([
-        'output_accepted', 'output_inserted', 'output_shared', 'output_sent',
-        'output_saved', 'output_approved', 'output_cited',
-    ]) }}
-{% endmacro %}
-
-
-{#- A list of names as a SQL tuple of string literals: ('a', 'b'). -#}
-{% macro ai_adoption_sql_list(names) -%}
-    ('{{ names | join("', '") }}')
-{%- endmacro %}
-
-
-{#- The usage signals of the diagnosis: for each, the var holding its
-    threshold and the column that is its sample size (its denominator). Which
-    shape a signal points to and in which direction it fires live in seed
-    ai_adoption_signals. -#}
+{#- The usage signals of the diagnosis: for each, the column that is its
+    sample size and the SQL of its confidence interval (lower, upper) at var
+    ai_adoption_confidence_level, over the columns of
+    int_ai_feature_periods_measured. Shares of independent cases take the
+    Wilson interval; counts per unit the Poisson score interval;
+    generations per accepted output the inverted Wilson interval of
+    acceptance per generation; the tenure drop Newcombe's interval of a
+    difference. Which shape a signal points to, its direction and the risk
+    levels it is judged for live in seed ai_adoption_signals; its threshold
+    per kind of feature in seed ai_adoption_signal_thresholds. -#}
 {% macro ai_adoption_signal_definitions() %}
-    {%- set samples = {
+    {%- set z = ai_adoption_z_score() -%}
+    {%- set shares = {
         'empty_open_rate': 'sessions',
         'manual_context_rate': 'sessions_with_prompt',
-        'prompt_help_requests_per_100_users': 'users',
-        'top_decile_output_share': 'outputs_generated',
         'view_without_action_rate': 'outputs_viewed',
         'copy_out_then_gone_rate': 'copy_out_users',
-        'generations_per_accepted_output': 'outputs_accepted',
-        'regenerations_per_output': 'outputs_generated',
         'rage_prompt_rate': 'sessions_with_prompt',
-        'acceptance_tenure_drop': 'least(early_tenure_outputs, late_tenure_outputs)',
         'slow_decision_rate': 'decided_outputs',
         'heavy_edit_rate': 'outputs_accepted',
         'correction_loop_user_rate': 'editing_users',
         'second_use_rate': 'second_use_eligible_users',
         'return_rate': 'return_eligible_sessions',
+        'unchecked_acceptance_rate': 'outputs_accepted',
+        'top_decile_output_share': 'users',
     } -%}
     {%- set definitions = {} -%}
-    {%- for signal, sample in samples.items() -%}
+    {%- for signal, sample in shares.items() -%}
         {%- do definitions.update({signal: {
-            'threshold': var('ai_adoption_threshold_' ~ signal),
             'sample': sample,
+            'interval': ai_adoption_wilson_interval(signal, sample, z),
         }}) -%}
     {%- endfor -%}
+    {%- do definitions.update({
+        'prompt_help_requests_per_100_users': {
+            'sample': 'users',
+            'interval': ai_adoption_poisson_interval('prompt_help_requests_per_100_users', 'users', 100, z),
+        },
+        'regenerations_per_output': {
+            'sample': 'outputs_generated',
+            'interval': ai_adoption_poisson_interval('regenerations_per_output', 'outputs_generated', 1, z),
+        },
+        'generations_per_accepted_output': {
+            'sample': 'generations',
+            'interval': ai_adoption_inverse_wilson_interval('generations_per_accepted_output', 'generations', z),
+        },
+        'acceptance_tenure_drop': {
+            'sample': 'least(early_tenure_outputs, late_tenure_outputs)',
+            'interval': ai_adoption_difference_interval(
+                ai_adoption_ratio('early_tenure_outputs_accepted', 'early_tenure_outputs'), 'early_tenure_outputs',
+                ai_adoption_ratio('late_tenure_outputs_accepted', 'late_tenure_outputs'), 'late_tenure_outputs',
+                z,
+            ),
+        },
+    }) -%}
     {{ return(definitions) }}
 {% endmacro %}

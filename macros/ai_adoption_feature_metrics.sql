@@ -32,8 +32,8 @@
 ]) -%}
 {%- set output_counts = [
     'outputs_generated', 'outputs_accepted', 'output_chars_generated', 'output_chars_accepted',
-    'outputs_edited', 'accepted_edit_distance_sum', 'heavy_edit_outputs', 'outputs_viewed',
-    'outputs_verified', 'outputs_viewed_without_action', 'outputs_copied_out', 'outputs_rejected',
+    'outputs_edited', 'accepted_edit_distance_sum', 'heavy_edit_outputs', 'clean_handoff_outputs',
+    'unchecked_accepted_outputs', 'outputs_viewed', 'outputs_view_implied', 'outputs_verified', 'outputs_viewed_without_action', 'outputs_copied_out', 'outputs_rejected',
     'regenerations', 'decided_outputs', 'slow_decision_outputs', 'early_tenure_outputs',
     'early_tenure_outputs_accepted', 'late_tenure_outputs', 'late_tenure_outputs_accepted',
     'editing_users', 'correction_loop_users', 'cost_usd', 'tokens', 'outputs_with_feedback',
@@ -147,7 +147,12 @@ output_counts as (
         count(case when is_edited then 1 end) as outputs_edited,
         sum(case when is_accepted then coalesce(edit_distance, 0) else 0 end) as accepted_edit_distance_sum,
         count(case when is_accepted and edit_distance >= {{ heavy_edit }} then 1 end) as heavy_edit_outputs,
+        -- handed off without being rewritten by the heavy-edit share or more
+        count(case when is_accepted and coalesce(edit_distance, 0) < {{ heavy_edit }} then 1 end)
+            as clean_handoff_outputs,
+        count(case when is_accepted and not is_checked then 1 end) as unchecked_accepted_outputs,
         count(case when is_viewed then 1 end) as outputs_viewed,
+        count(case when is_view_implied then 1 end) as outputs_view_implied,
         count(case when is_verified then 1 end) as outputs_verified,
         count(case when is_viewed_without_action then 1 end) as outputs_viewed_without_action,
         count(case when is_copied_out then 1 end) as outputs_copied_out,
@@ -230,6 +235,8 @@ final as (
         {{ ai_adoption_ratio('accepted_edit_distance_sum', 'outputs_accepted') }} as edit_depth,
         {{ ai_adoption_ratio('heavy_edit_outputs', 'outputs_accepted') }} as heavy_edit_rate,
         {{ ai_adoption_ratio('sessions_handed_off', 'sessions_with_output') }} as handoff_rate,
+        {{ ai_adoption_ratio('clean_handoff_outputs', 'outputs_generated') }} as output_handoff_rate,
+        {{ ai_adoption_ratio('unchecked_accepted_outputs', 'outputs_accepted') }} as unchecked_acceptance_rate,
         {{ ai_adoption_ratio('outputs_verified', 'outputs_viewed') }} as verification_rate,
         {{ ai_adoption_ratio('outputs_viewed_without_action', 'outputs_viewed') }} as view_without_action_rate,
         {{ ai_adoption_ratio('copy_out_then_gone_users', 'copy_out_users') }} as copy_out_then_gone_rate,

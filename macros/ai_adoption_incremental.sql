@@ -126,7 +126,10 @@
         on stored.feature = features.feature
     where
         stored.is_return_window_elapsed != (stored.return_window_ends_at <= horizon.data_as_of)
-        {%- for stage in ai_adoption_chain_stages() if stage != 'return' %}
+        -- trigger is judged only on sessions whose open or entry point was recorded
+        or (stored.is_trigger_passed is not null)
+        != (features.measures_trigger and (stored.entry_point is not null or stored.open_count > 0))
+        {%- for stage in ai_adoption_chain_stages() if stage not in ('trigger', 'return') %}
             or (stored.is_{{ stage }}_passed is not null) != features.measures_{{ stage }}
         {%- endfor %}
     group by 1, 2

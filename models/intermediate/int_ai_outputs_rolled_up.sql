@@ -4,11 +4,10 @@
 
 {#- One row per generated output: what happened to it, rolled up from every
     event that carries its output_id. Events about outputs that were never
-    generated are left out here (they are flagged in staging). Incremental
-    runs rebuild the outputs of every (user, feature) pair that changed. -#}
-{%- set acceptance_list = ai_adoption_sql_list(ai_adoption_acceptance_actions()) -%}
-{%- set decision_actions = ['output_edited', 'output_rejected'] + ai_adoption_acceptance_actions() -%}
-{%- set decision_list = ai_adoption_sql_list(decision_actions) -%}
+    generated are left out here (they are flagged in staging). Which actions
+    hand an output off depends on the feature (int_ai_features_catalogued).
+    Incremental runs rebuild the outputs of every (user, feature) pair that
+    changed. -#}
 {%- set regeneration_loop = var('ai_adoption_regeneration_loop_threshold', 2) -%}
 {%- set decision_window = var('ai_adoption_decision_window_seconds', 300) -%}
 
@@ -39,7 +38,16 @@ with
 
 {%- endif %}
 
-events as (
+features as (
+
+    select
+        feature,
+        handoff_actions
+    from {{ ref('int_ai_features_catalogued') }}
+
+),
+
+output_events as (
 
     select
         output_id,
@@ -52,6 +60,7 @@ events as (
         feature,
         job_key,
         action,
+        stage,
         output_chars,
         latency_ms,
         input_tokens,
@@ -72,6 +81,25 @@ events as (
 
 ),
 
+events as (
+
+    select
+        output_events.*,
+        -- the feature's handoff actions (a chat feature may hand off by copying)
+        coalesce(
+            {{ dbt.position("'|' || output_events.action || '|'", 'features.handoff_actions') }} > 0,
+            false
+        ) as is_handoff_action,
+        -- any action on an output after it came back means the user saw it,
+        -- even when the tracker lost its view event
+        output_events.stage in ('verification', 'handoff', 'handoff_leak', 'handoff_negative', 'feedback')
+        or output_events.action = 'output_regenerated' as is_seen_action
+    from output_events
+    left join features
+        on output_events.feature = features.feature
+
+),
+
 ordered as (
 
     select
@@ -85,7 +113,7 @@ ordered as (
             order by occurred_at desc, event_id desc
         ) as latest_edit_rank,
         row_number() over (
-            partition by output_id, action in {{ acceptance_list }}
+            partition by output_id, is_handoff_action
             order by occurred_at, event_id
         ) as acceptance_rank,
         row_number() over (
@@ -126,15 +154,21 @@ rolled_up as (
             as output_tokens,
         sum(case when action in ('output_generated', 'output_regenerated') then cost_usd end) as cost_usd,
         min(case when action = 'output_viewed' then occurred_at end) as first_viewed_at,
+        max(case when is_seen_action then 1 else 0 end) as seen_flag,
+        max(case when action = 'output_approved' then 1 else 0 end) as approved_flag,
         count(case when action = 'output_regenerated' then 1 end) as regeneration_count,
         max(case when action in ('source_inspected', 'output_compared') then 1 else 0 end) as inspected_flag,
-        min(case when action in {{ decision_list }} then occurred_at end) as first_decision_at,
-        min(case when action = 'output_copied' then occurred_at end) as first_copied_at,
+        -- a decision: a handoff, an edit or a rejection
+        min(case
+            when is_handoff_action or action in ('output_edited', 'output_rejected') then occurred_at
+        end) as first_decision_at,
+        -- a copy that is not the feature's handoff takes the output out of the product
+        min(case when action = 'output_copied' and not is_handoff_action then occurred_at end) as first_copied_at,
         max(case when action = 'output_edited' then 1 else 0 end) as edited_flag,
         max(case when action = 'output_edited' and latest_edit_rank = 1 then edit_distance end) as latest_edit_distance,
         max(case when action = 'output_edited' and latest_edit_rank = 1 then correction_type end) as correction_type,
-        min(case when action in {{ acceptance_list }} then occurred_at end) as accepted_at,
-        max(case when action in {{ acceptance_list }} and acceptance_rank = 1 then action end) as first_handoff_action,
+        min(case when is_handoff_action then occurred_at end) as accepted_at,
+        max(case when is_handoff_action and acceptance_rank = 1 then action end) as first_handoff_action,
         max(case when destination is not null and destination_rank = 1 then destination end) as destination,
         max(case when action = 'output_rejected' then 1 else 0 end) as rejected_flag,
         max(case when action = 'feedback_given' and rating is not null and latest_rating_rank = 1 then rating end)
@@ -203,7 +237,8 @@ final as (
         input_tokens,
         output_tokens,
         cost_usd,
-        first_viewed_at is not null as is_viewed,
+        seen_flag = 1 as is_viewed,
+        seen_flag = 1 and first_viewed_at is null as is_view_implied,
         first_viewed_at,
         verification_outcome,
         verification_outcome = 'passed' as is_verified,
@@ -217,6 +252,8 @@ final as (
         end as edit_distance,
         correction_type,
         accepted_at is not null as is_accepted,
+        -- checked: a source inspected, alternatives compared, an edit or an approval step
+        inspected_flag = 1 or edited_flag = 1 or approved_flag = 1 as is_checked,
         accepted_at,
         first_handoff_action,
         destination,

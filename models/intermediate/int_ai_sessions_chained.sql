@@ -7,13 +7,12 @@
     window has not elapsed yet), the furthest and break stage, and return.
     Incremental runs rebuild every (user, feature) pair that received an
     event, whose return window ended, or whose feature's instrumentation
-    changed. -#}
+    changed. The return window and the handoff actions are the feature's
+    (int_ai_features_catalogued). -#}
 {%- set stages = ai_adoption_chain_stages() -%}
-{%- set window_days = var('ai_adoption_return_window_days', 14) -%}
 {%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold', 500) -%}
 {%- set rage_count = var('ai_adoption_rage_prompt_count', 3) -%}
 {%- set rage_seconds = var('ai_adoption_rage_prompt_seconds', 60) -%}
-{%- set acceptance_list = ai_adoption_sql_list(ai_adoption_acceptance_actions()) -%}
 
 with
 
@@ -70,7 +69,13 @@ outputs as (
 
 features as (
 
-    select * from {{ ref('int_ai_features_instrumented') }}
+    select
+        instrumented.*,
+        catalogued.handoff_actions,
+        catalogued.return_window_days
+    from {{ ref('int_ai_features_instrumented') }} as instrumented
+    inner join {{ ref('int_ai_features_catalogued') }} as catalogued
+        on instrumented.feature = catalogued.feature
 
 ),
 
@@ -80,11 +85,25 @@ horizon as (
 
 ),
 
+handoff_marked as (
+
+    select
+        events.*,
+        coalesce(
+            {{ dbt.position("'|' || events.action || '|'", 'features.handoff_actions') }} > 0,
+            false
+        ) as is_handoff_action
+    from events
+    inner join features
+        on events.feature = features.feature
+
+),
+
 acceptance_sequenced as (
 
     select
         *,
-        count(case when action in {{ acceptance_list }} then 1 end) over (
+        count(case when is_handoff_action then 1 end) over (
             partition by session_key
             order by occurred_at, event_id
             rows between unbounded preceding and current row
@@ -97,7 +116,7 @@ acceptance_sequenced as (
             partition by session_key, entry_point is not null
             order by occurred_at, event_id
         ) as entry_point_rank
-    from events
+    from handoff_marked
 
 ),
 
@@ -188,7 +207,8 @@ joined as (
         features.measures_context,
         features.measures_output,
         features.measures_verification,
-        features.measures_handoff
+        features.measures_handoff,
+        features.return_window_days
     from session_events
     left join session_outputs
         on session_events.session_key = session_outputs.session_key
@@ -215,7 +235,7 @@ sequenced as (
             partition by joined.user_id, joined.feature
             order by joined.started_at, joined.session_key
         ) as next_feature_session_started_at,
-        {{ ai_adoption_dateadd('day', window_days, 'joined.started_at') }} as return_window_ends_at
+        {{ ai_adoption_dateadd('day', 'joined.return_window_days', 'joined.started_at') }} as return_window_ends_at
     from joined
 
 ),
@@ -225,8 +245,12 @@ flagged as (
     select
         sequenced.*,
         sequenced.return_window_ends_at <= horizon.data_as_of as is_return_window_elapsed,
+        -- a session whose open was not recorded (and no event names its entry
+        -- point) cannot be judged on its trigger: the tracker may have lost it
         case
-            when sequenced.measures_trigger then coalesce(sequenced.entry_point in ('in_context', 'suggested'), false)
+            when not sequenced.measures_trigger then null
+            when sequenced.entry_point is not null then sequenced.entry_point in ('in_context', 'suggested')
+            when sequenced.open_count > 0 then false
         end as is_trigger_passed,
         case
             when sequenced.measures_context

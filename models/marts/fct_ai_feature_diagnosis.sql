@@ -1,16 +1,42 @@
 {#- One row per feature and period: where the chain breaks (the first stage
-    whose pass rate is below its healthy bar, and the last healthy stage
-    before it), which failure shapes are detected, the primary one with its
-    evidence, and what the team should work on. -#}
+    shown to be below its healthy bar, and the last healthy stage before it),
+    which failure shapes are detected (corroborated) and which are only
+    watched, the primary verdict with its evidence and since when it holds,
+    how acceptance, handoff and return moved against the previous period,
+    and what the team should work on. -#}
 {%- set stages = ai_adoption_chain_stages() -%}
-{%- set min_sessions = var('ai_adoption_min_sessions', 30) -%}
-{%- set min_sample = var('ai_adoption_min_signal_sample', 20) -%}
+{%- set min_sessions = var('ai_adoption_min_sessions') -%}
+{%- set min_sample = var('ai_adoption_min_signal_sample') -%}
+{%- set z = ai_adoption_z_score() -%}
+{#- The period-over-period changes: name -> (passed, measured) columns. -#}
+{%- set changes = {
+    'acceptance': ('outputs_accepted', 'outputs_generated'),
+    'handoff': ('handoff_passed_sessions', 'handoff_measured_sessions'),
+    'return': ('returned_sessions', 'return_eligible_sessions'),
+} -%}
 
 with
 
 periods as (
 
     select * from {{ ref('int_ai_feature_periods_measured') }}
+
+),
+
+features as (
+
+    select
+        feature,
+        kind,
+        risk,
+        is_catalogued
+    from {{ ref('int_ai_features_catalogued') }}
+
+),
+
+stage_measures as (
+
+    select * from {{ ref('int_ai_feature_stages_judged') }}
 
 ),
 
@@ -28,35 +54,73 @@ catalogue as (
 
 stage_rates as (
 
+    {#- The stage measures side by side; a stage measured in two ways is
+        healthy only when neither measure is shown to be below its bar. #}
     select
         feature,
         period_start,
         {%- for stage in stages %}
-            {%- set passed = 'returned_sessions' if stage == 'return' else stage ~ '_passed_sessions' %}
-            {%- set measured = 'return_eligible_sessions' if stage == 'return' else stage ~ '_measured_sessions' %}
-            {%- set bar = var('ai_adoption_healthy_bar_' ~ stage) %}
-            {{ ai_adoption_ratio(passed, measured) }} as {{ stage }}_pass_rate,
-            cast({{ bar }} as {{ ai_adoption_type('double') }}) as {{ stage }}_healthy_bar,
-            case
-                when {{ measured }} >= {{ min_sample }} then {{ ai_adoption_ratio(passed, measured) }} >= {{ bar }}
-            end as is_{{ stage }}_healthy,
+            {%- for column in ['pass_rate', 'pass_rate_lower', 'pass_rate_upper', 'healthy_bar'] %}
+                max(case when stage = '{{ stage }}' and measured_per = 'sessions' then {{ column }} end)
+                    as {{ stage }}_{{ column }},
+            {%- endfor %}
+            {{ dbt.bool_or("stage = '" ~ stage ~ "' and is_healthy = false") }} as is_{{ stage }}_failing,
+            {{ dbt.bool_or("stage = '" ~ stage ~ "' and is_healthy") }} as is_{{ stage }}_passing,
         {%- endfor %}
-        sessions,
-        return_eligible_sessions
-    from periods
+        max(case when stage = 'handoff' and measured_per = 'outputs' then pass_rate end) as output_handoff_rate,
+        max(case when stage = 'handoff' and measured_per = 'outputs' then pass_rate_lower end)
+            as output_handoff_rate_lower,
+        max(case when stage = 'handoff' and measured_per = 'outputs' then pass_rate_upper end)
+            as output_handoff_rate_upper,
+        max(case when stage = 'handoff' and measured_per = 'outputs' then healthy_bar end) as output_handoff_bar
+    from stage_measures
+    group by 1, 2
 
 ),
 
 chained as (
 
     select
-        *,
+        periods.feature,
+        periods.period_start,
+        periods.sessions,
+        periods.return_eligible_sessions,
+        {%- for stage in stages %}
+            stage_rates.{{ stage }}_pass_rate,
+            stage_rates.{{ stage }}_pass_rate_lower,
+            stage_rates.{{ stage }}_pass_rate_upper,
+            stage_rates.{{ stage }}_healthy_bar,
+            case
+                when stage_rates.is_{{ stage }}_failing then false
+                when stage_rates.is_{{ stage }}_passing then true
+            end as is_{{ stage }}_healthy,
+        {%- endfor %}
+        stage_rates.output_handoff_rate,
+        stage_rates.output_handoff_rate_lower,
+        stage_rates.output_handoff_rate_upper,
+        stage_rates.output_handoff_bar,
         case
             {%- for stage in stages %}
-                when not is_{{ stage }}_healthy then {{ loop.index }}
+                when stage_rates.is_{{ stage }}_failing then {{ loop.index }}
             {%- endfor %}
-        end as break_order
-    from stage_rates
+        end as break_order,
+        {%- for name, parts in changes.items() %}
+            lag(periods.{{ parts[0] }}) over (partition by periods.feature order by periods.period_start)
+                as previous_{{ name }}_passed,
+            lag(periods.{{ parts[1] }}) over (partition by periods.feature order by periods.period_start)
+                as previous_{{ name }}_measured,
+            {{ ai_adoption_ratio('periods.' ~ parts[0], 'periods.' ~ parts[1]) }} as current_{{ name }}_rate,
+        {%- endfor %}
+        lag(periods.period_start) over (partition by periods.feature order by periods.period_start)
+            as previous_period_start,
+        {%- for name, parts in changes.items() %}
+            periods.{{ parts[1] }} as current_{{ name }}_measured{{ ',' if not loop.last }}
+        {%- endfor %}
+    from periods
+    inner join stage_rates
+        on
+            periods.feature = stage_rates.feature
+            and periods.period_start = stage_rates.period_start
 
 ),
 
@@ -111,8 +175,12 @@ coverage as (
     select
         feature,
         period_start,
-        count(*) as shape_count,
-        count(case when is_judged then 1 end) as judged_shape_count
+        count(case when is_applicable then 1 end) as applicable_shape_count,
+        count(case when is_judged then 1 end) as judged_shape_count,
+        {{ ai_adoption_listagg('case when is_watch then shape end', "', '", 'shape') }} as watch_shapes,
+        {{ ai_adoption_listagg('case when is_watch then firing_signals end', "', '", 'shape') }} as watch_signals,
+        {{ ai_adoption_listagg("case when shape_status = 'inconclusive' then shape end", "', '", 'shape') }}
+            as inconclusive_shapes
     from shapes
     group by 1, 2
 
@@ -127,8 +195,11 @@ detected_rolled_up as (
         {{ ai_adoption_listagg('shape', "', '", 'shape_rank') }} as detected_shapes,
         max(case when shape_rank = 1 then shape end) as top_shape,
         max(case when shape_rank = 1 then severity end) as top_severity,
+        max(case when shape_rank = 1 then corroborated_by end) as corroborated_by,
         max(case when shape_rank = 1 then evidence_signal end) as evidence_signal,
         max(case when shape_rank = 1 then evidence_value end) as evidence_value,
+        max(case when shape_rank = 1 then evidence_lower end) as evidence_lower,
+        max(case when shape_rank = 1 then evidence_upper end) as evidence_upper,
         max(case when shape_rank = 1 then evidence_threshold end) as evidence_threshold,
         max(case when shape_rank = 1 then evidence_sample_size end) as evidence_sample_size,
         max(case when shape_rank = 1 then firing_signals end) as evidence_signals
@@ -145,16 +216,23 @@ verdicts as (
         coalesce(coverage.judged_shape_count, 0) as judged_shape_count,
         detected_rolled_up.detected_shapes,
         detected_rolled_up.top_severity,
+        detected_rolled_up.corroborated_by,
         detected_rolled_up.evidence_signal,
         detected_rolled_up.evidence_value,
+        detected_rolled_up.evidence_lower,
+        detected_rolled_up.evidence_upper,
         detected_rolled_up.evidence_threshold,
         detected_rolled_up.evidence_sample_size,
         detected_rolled_up.evidence_signals,
+        coverage.watch_shapes,
+        coverage.watch_signals,
+        coverage.inconclusive_shapes,
         case
             when with_stages.sessions < {{ min_sessions }} then 'insufficient_data'
             when detected_rolled_up.top_shape is not null then detected_rolled_up.top_shape
             when with_stages.return_eligible_sessions < {{ min_sample }} then 'insufficient_data'
-            when coalesce(coverage.judged_shape_count, 0) < coalesce(coverage.shape_count, 0)
+            -- no healthy verdict while a shape that applies could not be judged
+            when coalesce(coverage.judged_shape_count, 0) < coalesce(coverage.applicable_shape_count, 0)
                 then 'insufficient_data'
             else 'healthy'
         end as primary_shape
@@ -170,35 +248,104 @@ verdicts as (
 
 ),
 
+streaks as (
+
+    {#- A new streak starts at each period whose verdict differs from the
+        previous period's; the verdict holds since the streak's first period. #}
+    select
+        *,
+        sum(is_new_verdict) over (
+            partition by feature
+            order by period_start
+            rows between unbounded preceding and current row
+        ) as verdict_streak
+    from (
+        select
+            *,
+            case
+                when lag(primary_shape) over (partition by feature order by period_start) = primary_shape then 0
+                else 1
+            end as is_new_verdict
+        from verdicts
+    ) as marked
+
+),
+
+onset as (
+
+    select
+        *,
+        min(period_start) over (partition by feature, verdict_streak) as verdict_since,
+        {%- for name in changes %}
+            {%- set previous_rate = ai_adoption_ratio('previous_' ~ name ~ '_passed', 'previous_' ~ name ~ '_measured') %}
+            {%- set interval = ai_adoption_difference_interval(
+                'current_' ~ name ~ '_rate', 'current_' ~ name ~ '_measured',
+                previous_rate, 'previous_' ~ name ~ '_measured', z
+            ) %}
+            current_{{ name }}_rate - {{ previous_rate }} as {{ name }}_change,
+            -- significant when the interval of the difference leaves out 0
+            case
+                when current_{{ name }}_measured > 0 and previous_{{ name }}_measured > 0
+                    then {{ interval.lower }} > 0 or {{ interval.upper }} < 0
+            end as is_{{ name }}_change_significant{{ ',' if not loop.last }}
+        {%- endfor %}
+    from streaks
+
+),
+
 final as (
 
     select
-        {{ ai_adoption_surrogate_key(['verdicts.feature', 'verdicts.period_start']) }} as feature_period_key,
-        verdicts.feature,
-        verdicts.period_start,
-        verdicts.sessions,
-        verdicts.primary_shape,
+        {{ ai_adoption_surrogate_key(['onset.feature', 'onset.period_start']) }} as feature_period_key,
+        onset.feature,
+        onset.period_start,
+        features.kind,
+        features.risk,
+        features.is_catalogued,
+        onset.sessions,
+        onset.primary_shape,
+        onset.verdict_since,
         catalogue.focus as recommended_focus,
         catalogue.description as primary_shape_description,
-        verdicts.break_stage,
-        verdicts.last_healthy_stage,
-        verdicts.detected_shape_count,
-        verdicts.judged_shape_count,
-        verdicts.detected_shapes,
-        verdicts.top_severity as primary_severity,
-        verdicts.evidence_signal,
-        verdicts.evidence_value,
-        verdicts.evidence_threshold,
-        verdicts.evidence_sample_size,
+        onset.break_stage,
+        onset.last_healthy_stage,
+        onset.detected_shape_count,
+        onset.judged_shape_count,
+        onset.detected_shapes,
+        onset.corroborated_by,
+        onset.watch_shapes,
+        onset.watch_signals,
+        onset.inconclusive_shapes,
+        onset.top_severity as primary_severity,
+        onset.evidence_signal,
+        onset.evidence_value,
+        onset.evidence_lower,
+        onset.evidence_upper,
+        onset.evidence_threshold,
+        onset.evidence_sample_size,
+        cast({{ var('ai_adoption_confidence_level') }} as {{ ai_adoption_type('double') }}) as confidence_level,
         {%- for stage in stages %}
-            verdicts.{{ stage }}_pass_rate,
-            verdicts.{{ stage }}_healthy_bar,
-            verdicts.is_{{ stage }}_healthy,
+            onset.{{ stage }}_pass_rate,
+            onset.{{ stage }}_pass_rate_lower,
+            onset.{{ stage }}_pass_rate_upper,
+            onset.{{ stage }}_healthy_bar,
+            onset.is_{{ stage }}_healthy,
         {%- endfor %}
-        verdicts.evidence_signals
-    from verdicts
+        onset.output_handoff_rate,
+        onset.output_handoff_rate_lower,
+        onset.output_handoff_rate_upper,
+        onset.output_handoff_bar,
+        onset.previous_period_start,
+        {%- for name in changes %}
+            onset.{{ name }}_change,
+            onset.is_{{ name }}_change_significant,
+        {%- endfor %}
+        onset.evidence_signals
+    from onset
     inner join catalogue
-        on verdicts.primary_shape = catalogue.shape
+        on onset.primary_shape = catalogue.shape
+    inner join features
+        on onset.feature = features.feature
 
 )
 

@@ -54,6 +54,7 @@ final as (
         session_number,
         is_first_use,
         event_count,
+        open_count,
         prompt_count,
         prompt_help_count,
         manual_context_chars,

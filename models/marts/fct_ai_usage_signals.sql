@@ -1,9 +1,12 @@
-{#- One row per feature, period and usage signal: the signal's value, the
-    threshold it is held against, its sample size, whether it was judged and
-    whether it fires, and the failure shape it points to. -#}
-{%- set min_sessions = var('ai_adoption_min_sessions', 30) -%}
-{%- set min_sample = var('ai_adoption_min_signal_sample', 20) -%}
+{#- One row per feature, period and usage signal: the signal's value and its
+    confidence interval, the threshold it is held against for the feature's
+    kind, its sample size, and its status: firing only when the whole
+    interval lies past the threshold, inconclusive when the interval holds
+    the threshold, clear when the whole interval is on the healthy side. -#}
+{%- set min_sessions = var('ai_adoption_min_sessions') -%}
+{%- set min_sample = var('ai_adoption_min_signal_sample') -%}
 {%- set double_type = ai_adoption_type('double') -%}
+{%- set overrides = var('ai_adoption_threshold_overrides') -%}
 
 with
 
@@ -13,9 +16,48 @@ periods as (
 
 ),
 
+features as (
+
+    select
+        feature,
+        kind,
+        risk
+    from {{ ref('int_ai_features_catalogued') }}
+
+),
+
 catalogue as (
 
     select * from {{ ref('ai_adoption_signals') }}
+
+),
+
+thresholds as (
+
+    {#- A threshold per signal and kind; var ai_adoption_threshold_overrides
+        replaces it for every kind ({signal: value}) or for some
+        ({signal: {kind: value}}); an empty threshold: not judged for the kind. #}
+    select
+        signal,
+        kind,
+        {%- if overrides %}
+        case
+            {%- for signal, override in overrides.items() %}
+                {%- if override is mapping %}
+                    {%- for kind, value in override.items() %}
+            when signal = {{ ai_adoption_literal(signal) }} and kind = {{ ai_adoption_literal(kind) }}
+                then cast({{ ai_adoption_literal(value) }} as {{ double_type }})
+                    {%- endfor %}
+                {%- else %}
+            when signal = {{ ai_adoption_literal(signal) }} then cast({{ ai_adoption_literal(override) }} as {{ double_type }})
+                {%- endif %}
+            {%- endfor %}
+            else cast(threshold as {{ double_type }})
+        end as threshold
+        {%- else %}
+        cast(threshold as {{ double_type }}) as threshold
+        {%- endif %}
+    from {{ ref('ai_adoption_signal_thresholds') }}
 
 ),
 
@@ -31,7 +73,8 @@ measured as (
             sessions as period_sessions,
             '{{ signal }}' as signal,
             cast({{ signal }} as {{ double_type }}) as signal_value,
-            cast({{ definition.threshold }} as {{ double_type }}) as threshold,
+            cast({{ definition.interval.lower }} as {{ double_type }}) as signal_lower,
+            cast({{ definition.interval.upper }} as {{ double_type }}) as signal_upper,
             cast({{ definition.sample }} as {{ ai_adoption_type('integer') }}) as sample_size
         from periods
     {%- endfor %}
@@ -42,20 +85,65 @@ judged as (
 
     select
         measured.*,
+        features.kind,
+        features.risk,
         catalogue.shape,
         catalogue.direction,
         catalogue.article_signal,
-        measured.period_sessions >= {{ min_sessions }}
-        and measured.sample_size >= {{ min_sample }}
-        and measured.signal_value is not null as is_judged,
+        thresholds.threshold,
+        -- a signal is judged where it means something for the feature's kind
+        -- and risk, on a period and a sample large enough
+        thresholds.threshold is not null
+        and (
+            catalogue.risks is null
+            or {{ dbt.position("'|' || features.risk || '|'", "'|' || catalogue.risks || '|'") }} > 0
+        ) as is_applicable,
         case
             when catalogue.direction = 'above'
-                then (measured.signal_value - measured.threshold) / nullif(measured.threshold, 0)
-            else (measured.threshold - measured.signal_value) / nullif(measured.threshold, 0)
-        end as margin
+                then (measured.signal_value - thresholds.threshold) / nullif(thresholds.threshold, 0)
+            else (thresholds.threshold - measured.signal_value) / nullif(thresholds.threshold, 0)
+        end as margin,
+        -- how far the interval's near bound is past the threshold (negative:
+        -- part of the interval is on the healthy side)
+        case
+            when catalogue.direction = 'above'
+                then (measured.signal_lower - thresholds.threshold) / nullif(thresholds.threshold, 0)
+            else (thresholds.threshold - measured.signal_upper) / nullif(thresholds.threshold, 0)
+        end as bound_margin,
+        -- how far the interval's far bound is on the healthy side
+        case
+            when catalogue.direction = 'above'
+                then (thresholds.threshold - measured.signal_upper) / nullif(thresholds.threshold, 0)
+            else (measured.signal_lower - thresholds.threshold) / nullif(thresholds.threshold, 0)
+        end as clear_margin
     from measured
     inner join catalogue
         on measured.signal = catalogue.signal
+    inner join features
+        on measured.feature = features.feature
+    left join thresholds
+        on
+            measured.signal = thresholds.signal
+            and features.kind = thresholds.kind
+
+),
+
+statused as (
+
+    select
+        *,
+        case
+            when not is_applicable then 'not_applicable'
+            when
+                period_sessions < {{ min_sessions }}
+                or sample_size < {{ min_sample }}
+                or signal_value is null
+                then 'not_judged'
+            when bound_margin > 0 then 'firing'
+            when clear_margin > 0 then 'clear'
+            else 'inconclusive'
+        end as signal_status
+    from judged
 
 ),
 
@@ -65,19 +153,26 @@ final as (
         {{ ai_adoption_surrogate_key(['feature', 'period_start', 'signal']) }} as feature_period_signal_key,
         feature,
         period_start,
+        kind,
+        risk,
         signal,
         shape,
         article_signal,
         direction,
         signal_value,
+        signal_lower,
+        signal_upper,
+        cast({{ var('ai_adoption_confidence_level') }} as {{ double_type }}) as confidence_level,
         threshold,
         sample_size,
         period_sessions,
-        is_judged,
-        coalesce(is_judged and margin >= 0, false) as is_firing,
-        case when is_judged then margin end as margin,
-        case when is_judged and margin >= 0 then margin end as severity
-    from judged
+        signal_status,
+        signal_status in ('firing', 'inconclusive', 'clear') as is_judged,
+        signal_status = 'firing' as is_firing,
+        signal_status = 'inconclusive' as is_inconclusive,
+        case when signal_status in ('firing', 'inconclusive', 'clear') then margin end as margin,
+        case when signal_status = 'firing' then bound_margin end as severity
+    from statused
 
 )
 
