@@ -8,8 +8,11 @@ in the generator makes them fail.
 from __future__ import annotations
 
 import json
+import math
+import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from ai_adoption.cli import build_parser, main
-from ai_adoption.generator import GeneratedLog, GeneratorConfig, generate, write_log
+from ai_adoption.generator import (
+    FeatureProfile,
+    GeneratedLog,
+    GeneratorConfig,
+    generate,
+    write_log,
+)
 
 EVENTS = 20_000
 SEED = 7
@@ -111,7 +120,21 @@ MAIN_FEATURES = (
     "ticket_reply",
     "data_insights",
 )
-FEATURES = (*MAIN_FEATURES, "slide_outline")  # slide_outline is tiny: too small to compare
+NEW_FEATURES = ("inline_complete", "chat_assist", "search_answers")
+# slide_outline is tiny: too small to compare
+FEATURES = (*MAIN_FEATURES, "slide_outline", *NEW_FEATURES)
+#: Each feature's kind in the catalogue (features not listed are on_demand).
+KINDS = {"inline_complete": "inline_suggestion", "chat_assist": "chat"}
+#: Features whose outputs are handed off by being copied (chat features).
+COPY_HANDOFF_FEATURES = frozenset({"chat_assist"})
+#: Actions logged by the product's servers: never lost in delivery.
+SERVER_SIDE = {"output_generated", "output_regenerated", "output_failed"}
+#: The loss of client-side events asked for in the delivery-loss tests.
+LOSS = 0.25
+#: A decision taken more than this long after the first view of an output is a slow one.
+SLOW_DECISION = timedelta(minutes=5)
+#: The actions that decide on an output.
+DECISIONS = ACCEPT | {"output_edited", "output_rejected"}
 
 
 def action(name: str | None) -> str | None:
@@ -192,6 +215,31 @@ def good_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
+def accepted_actions(feature: str) -> set[str]:
+    """The actions that hand an output of ``feature`` off (a copy does so for a chat)."""
+    return ACCEPT | {"output_copied"} if feature in COPY_HANDOFF_FEATURES else ACCEPT
+
+
+def warehouse_sessions(rows: Iterable[dict[str, Any]]) -> dict[str, list[list[dict[str, Any]]]]:
+    """Sessions as the warehouse cuts them: whole client sessions, the gap rule for the rest.
+
+    Unmapped rows take no part in sessions.
+    """
+    by_id: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    without_id: list[dict[str, Any]] = []
+    for r in rows:
+        if action(r["event_name"]) not in CANONICAL:
+            continue
+        if r["session_id"] is None:
+            without_id.append(r)
+        else:
+            by_id[(r["feature"], r["session_id"])].append(r)
+    sessions = derive_sessions(without_id)
+    for (feature, _), events in by_id.items():
+        sessions[feature].append(sorted(events, key=lambda r: (r["ts"], r["event_id"])))
+    return sessions
+
+
 def derive_sessions(rows: Iterable[dict[str, Any]]) -> dict[str, list[list[dict[str, Any]]]]:
     """Split each user's events of a feature into sessions by the 30-minute gap rule."""
     timelines: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -238,6 +286,16 @@ def sessions(good: list[dict[str, Any]]) -> dict[str, list[list[dict[str, Any]]]
 @pytest.fixture(scope="module")
 def clean_log() -> GeneratedLog:
     return generate(GeneratorConfig(events=EVENTS, seed=SEED, clean=True))
+
+
+@pytest.fixture(scope="module")
+def lossy_log() -> GeneratedLog:
+    return generate(GeneratorConfig(events=EVENTS, seed=SEED, loss_rate=LOSS))
+
+
+@pytest.fixture(scope="module")
+def lossy_good(lossy_log: GeneratedLog) -> list[dict[str, Any]]:
+    return good_rows(lossy_log.table.to_pylist())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,7 +394,7 @@ def test_duplicates_are_exact_copies_loaded_later(rows: list[dict[str, Any]]) ->
         }
 
 
-def test_truth_features_match_a_recount(
+def assert_truth_features_match(
     log: GeneratedLog,
     good: list[dict[str, Any]],
     sessions: dict[str, list[list[dict[str, Any]]]],
@@ -350,10 +408,12 @@ def test_truth_features_match_a_recount(
         act = action(r["event_name"])
         if act == "output_generated":
             generated[r["feature"]].add(r["output_id"])
-        elif act in ACCEPT:
+        elif act in accepted_actions(r["feature"]):
             accepted[r["feature"]].add(r["output_id"])
     assert list(log.truth["features"]) == list(FEATURES)
     assert sum(events.values()) == log.truth["good_events"]
+    start = date.fromisoformat(log.truth["start_date"])
+    days = (date.fromisoformat(log.truth["end_date"]) - start).days + 1
     for feature in FEATURES:
         t = log.truth["features"][feature]
         assert t["events"] == events[feature], feature
@@ -361,6 +421,32 @@ def test_truth_features_match_a_recount(
         assert t["sessions"] == len(sessions[feature]), feature
         assert t["outputs_generated"] == len(generated[feature]), feature
         assert t["outputs_accepted"] == len(accepted[feature] & generated[feature]), feature
+        assert t["kind"] == KINDS.get(feature, "on_demand"), feature
+        # search_answers changes in the middle of the period; nothing else changes
+        onset = start + timedelta(days=days // 2) if feature == "search_answers" else None
+        assert t["onset_date"] == (onset.isoformat() if onset else None), feature
+
+
+def test_truth_features_match_a_recount(
+    log: GeneratedLog,
+    good: list[dict[str, Any]],
+    sessions: dict[str, list[list[dict[str, Any]]]],
+) -> None:
+    assert_truth_features_match(log, good, sessions)
+    assert log.truth["loss_rate"] == 0.0 and log.truth["lost_events"] == 0
+
+
+def test_truth_of_a_lossy_log_describes_the_rows_written(
+    lossy_log: GeneratedLog, lossy_good: list[dict[str, Any]]
+) -> None:
+    assert_truth_features_match(lossy_log, lossy_good, warehouse_sessions(lossy_good))
+    truth = lossy_log.truth
+    rows = lossy_log.table.to_pylist()
+    ids = [r["event_id"] for r in rows if r["event_id"] is not None]
+    duplicates = len(ids) - len(set(ids))
+    assert duplicates == truth["duplicates"] > 0
+    rejected = sum(truth["injected"][k] for k in REJECTED)
+    assert truth["good_events"] == len(rows) - duplicates - rejected == len(lossy_good)
 
 
 def test_clean_log_has_no_bad_rows(clean_log: GeneratedLog) -> None:
@@ -374,6 +460,101 @@ def test_clean_log_has_no_bad_rows(clean_log: GeneratedLog) -> None:
         assert defects(r, generated) == [], r
     ids = [r["event_id"] for r in rows]
     assert len(ids) == len(set(ids))
+
+
+# ---------------------------------------------------------------------------------------------
+# delivery loss
+# ---------------------------------------------------------------------------------------------
+
+
+def delivered_events(good: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The generated events among the good rows: without the injected valid extras."""
+    generated = {r["output_id"] for r in good if action(r["event_name"]) == "output_generated"}
+    return [r for r in good if not defects(r, generated)]
+
+
+def test_no_loss_gives_the_log_without_the_setting(log: GeneratedLog) -> None:
+    lossless = generate(GeneratorConfig(events=EVENTS, seed=SEED, loss_rate=0.0))
+    assert lossless.table.equals(log.table)
+    assert lossless.truth == log.truth
+    assert lossless.truth["lost_events"] == 0
+
+
+def test_loss_drops_the_asked_share_of_client_events_only(
+    good: list[dict[str, Any]], lossy_log: GeneratedLog, lossy_good: list[dict[str, Any]]
+) -> None:
+    full = delivered_events(good)
+    lossy = delivered_events(lossy_good)
+
+    def server(events: list[dict[str, Any]]) -> Counter[tuple[str, str, str | None]]:
+        return Counter(
+            (r["feature"], str(action(r["event_name"])), r["output_id"])
+            for r in events
+            if action(r["event_name"]) in SERVER_SIDE
+        )
+
+    # the same sessions are generated either way: every server-side event is still there
+    assert server(lossy) == server(full)
+    assert sum(server(full).values()) > 1000
+
+    def client(events: list[dict[str, Any]]) -> Counter[str]:
+        return Counter(r["feature"] for r in events if action(r["event_name"]) not in SERVER_SIDE)
+
+    full_client, lossy_client = client(full), client(lossy)
+    lost = sum(full_client.values()) - sum(lossy_client.values())
+    assert lost == lossy_log.truth["lost_events"]
+    assert lossy_log.truth["loss_rate"] == LOSS
+    assert abs(lost / sum(full_client.values()) - LOSS) < 0.02
+    for feature, n in full_client.items():
+        if n >= 500:
+            assert abs(1 - lossy_client[feature] / n - LOSS) < 0.06, feature
+    lost_by_action = Counter(action(r["event_name"]) for r in full) - Counter(
+        action(r["event_name"]) for r in lossy
+    )
+    assert lost_by_action["feature_opened"] > 0 and lost_by_action["output_viewed"] > 0
+
+
+def test_a_lossy_log_still_has_its_bad_rows(lossy_log: GeneratedLog) -> None:
+    injected = lossy_log.truth["injected"]
+    assert all(injected[kind] > 0 for kind in REJECTED + KEPT)
+    assert lossy_log.truth["duplicates"] > 0
+
+
+def test_sessions_cut_by_lost_events_are_counted_as_the_warehouse_cuts_them() -> None:
+    # slow answers, each rejected after a long read: losing a rejection leaves a gap of more
+    # than 30 minutes inside a session
+    slow = FeatureProfile(
+        name="slow_review",
+        job_keys=("slow_review:audit",),
+        empty_open_rate=0.0,
+        fail_rate=0.0,
+        cycles={3: 1.0},
+        prompt_seconds=(1000.0, 1400.0),
+        read_seconds=(1000.0, 1300.0),
+        decide_seconds=(0.0, 1.0),
+        outcomes={"reject": 1.0},
+    )
+    cfg = GeneratorConfig(events=3000, seed=SEED, profiles={slow.name: slow}, clean=True)
+    lossless = generate(cfg)
+    lossy = generate(replace(cfg, loss_rate=0.5))
+    cut = warehouse_sessions(good_rows(lossy.table.to_pylist()))["slow_review"]
+    whole = warehouse_sessions(good_rows(lossless.table.to_pylist()))["slow_review"]
+    assert len(cut) > len(whole)  # some sessions without a session_id were cut in two
+    assert lossy.truth["features"]["slow_review"]["sessions"] == len(cut)
+    assert lossless.truth["features"]["slow_review"]["sessions"] == len(whole)
+
+
+def test_the_onset_follows_the_length_of_the_period() -> None:
+    short = generate(GeneratorConfig(events=3000, seed=SEED, days=30, end_date=date(2026, 3, 30)))
+    features = short.truth["features"]
+    assert features["search_answers"]["onset_date"] == "2026-03-16"  # day 15 of 30
+    assert [f for f, t in features.items() if t["onset_date"]] == ["search_answers"]
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, 1.5, math.nan])
+def test_config_rejects_a_loss_rate_outside_0_to_1(bad: float) -> None:
+    with pytest.raises(ValueError, match="loss_rate"):
+        GeneratorConfig(loss_rate=bad)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -613,8 +794,10 @@ def test_outputs_and_regenerations_share_ids(good: list[dict[str, Any]]) -> None
             assert r["output_id"] is None and r["error_code"]
         if action(r["event_name"]) == "output_generated":
             assert r["cost_usd"] is not None and r["output_chars"] is not None
-        if r["event_name"] == "output_copied":
-            assert r["destination"] == "clipboard"
+        if r["event_name"] == "output_copied":  # a chat copies its answers into the editor
+            assert r["destination"] == (
+                "editor" if r["feature"] in COPY_HANDOFF_FEATURES else "clipboard"
+            )
         if r["event_name"] == "feature_opened":
             assert r["entry_point"] in ("in_context", "suggested", "blank")
         if r["event_name"] == "context_added":
@@ -643,6 +826,144 @@ def test_population(log: GeneratedLog, good: list[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# the inline, chat and onset features
+# ---------------------------------------------------------------------------------------------
+
+
+def prompt_times(session: list[dict[str, Any]]) -> list[datetime]:
+    return [r["ts"] for r in session if action(r["event_name"]) == "prompt_submitted"]
+
+
+def has_quick_burst(session: list[dict[str, Any]]) -> bool:
+    """Three prompts within 60 s with no acceptance between them."""
+    run: list[datetime] = []
+    for r in session:
+        act = action(r["event_name"])
+        if act in ACCEPT:
+            run = []
+        elif act == "prompt_submitted":
+            run = [t for t in run if r["ts"] - t <= timedelta(seconds=60)] + [r["ts"]]
+            if len(run) >= 3:
+                return True
+    return False
+
+
+def test_inline_complete_is_a_stream_of_quick_suggestions(
+    good: list[dict[str, Any]], sessions: dict[str, list[list[dict[str, Any]]]]
+) -> None:
+    mine = [r for r in good if r["feature"] == "inline_complete"]
+    by_action: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for r in mine:
+        by_action[action(r["event_name"])].append(r)
+    bursts = sessions["inline_complete"]
+    assert len(bursts) > 100
+    gaps = [
+        (b - a).total_seconds()
+        for s in bursts
+        for a, b in zip(prompt_times(s), prompt_times(s)[1:], strict=False)
+    ]
+    assert 2 <= statistics.median(gaps) < 10
+    assert statistics.median(len(prompt_times(s)) for s in bursts if prompt_times(s)) >= 5
+    assert rate(has_quick_burst(s) for s in bursts if prompt_times(s)) > 0.5  # by design
+
+    facts = output_facts(good)["inline_complete"]
+    assert 0.2 <= rate(o["accepted"] for o in facts.values()) <= 0.4
+    assert rate(o["acted"] for o in facts.values()) < 0.5  # most suggestions are passed over
+    assert sum(o["regens"] for o in facts.values()) / len(facts) < 0.03
+    rejected = {r["output_id"] for r in by_action["output_rejected"]}
+    assert 0 < len(rejected) / len(facts) < 0.1
+
+    viewed = {r["output_id"]: r["ts"] for r in by_action["output_viewed"]}
+    delays = [
+        (r["ts"] - viewed[r["output_id"]]).total_seconds()
+        for a in ACCEPT
+        for r in by_action[a]
+        if r["output_id"] in viewed
+    ]
+    assert delays and all(1 <= d <= 3.5 for d in delays)
+    for r in by_action["output_generated"]:
+        assert r["latency_ms"] < 1500 and 20 <= r["output_chars"] <= 200
+    chars = [r["prompt_chars"] for r in by_action["prompt_submitted"]]
+    assert all(c is None or 0 <= c <= 30 for c in chars) and None in chars
+    assert not by_action["prompt_help_requested"]
+    assert not [r for r in by_action["context_added"] if r["context_source"] == "manual"]
+    assert {r["entry_point"] for r in by_action["feature_opened"]} == {"in_context"}
+
+    # writers come back: almost all of them return, and a few of them write most
+    per_user = Counter(s[0]["user_id"] for s in bursts)
+    assert rate(n >= 2 for n in per_user.values()) > 0.8
+    counts = sorted(Counter(r["user_id"] for r in by_action["prompt_submitted"]).values())
+    top = counts[-max(1, len(counts) // 5) :]
+    assert sum(top) / sum(counts) > 0.4
+
+
+def test_chat_assist_answers_are_copied_into_the_editor(
+    good: list[dict[str, Any]], sessions: dict[str, list[list[dict[str, Any]]]]
+) -> None:
+    chats = sessions["chat_assist"]
+    assert len(chats) > 100
+    turns = [len(prompt_times(s)) for s in chats if prompt_times(s)]
+    assert max(turns) <= 5 and 1.5 <= statistics.mean(turns) <= 3.5
+    follow_ups = [
+        b - a for s in chats for a, b in zip(prompt_times(s), prompt_times(s)[1:], strict=False)
+    ]
+    assert 0.05 < rate(g <= timedelta(seconds=60) for g in follow_ups) < 0.6
+
+    mine = [r for r in good if r["feature"] == "chat_assist"]
+    answers = {r["output_id"] for r in mine if action(r["event_name"]) == "output_generated"}
+    viewed = {r["output_id"] for r in mine if r["event_name"] == "output_viewed"}
+    copies = [r for r in mine if r["event_name"] == "output_copied"]
+    copied = {r["output_id"] for r in copies} & answers
+    inserted = {r["output_id"] for r in mine if r["event_name"] == "output_inserted"} & answers
+    rejected = {r["output_id"] for r in mine if r["event_name"] == "output_rejected"} & answers
+    assert viewed >= answers
+    assert 0.4 <= len(copied) / len(answers) <= 0.7
+    assert {r["destination"] for r in copies} == {"editor"}
+    assert 0 < len(inserted) / len(answers) < 0.15
+    assert len(rejected) / len(answers) < 0.1
+    facts = output_facts(good)["chat_assist"]
+    assert sum(o["regens"] for o in facts.values()) / len(facts) < 0.2
+
+    per_user = Counter(s[0]["user_id"] for s in chats)
+    assert rate(n >= 2 for n in per_user.values()) > 0.7
+
+
+def test_search_answers_trust_decays_after_its_onset(
+    log: GeneratedLog, good: list[dict[str, Any]]
+) -> None:
+    onset = datetime.fromisoformat(log.truth["features"]["search_answers"]["onset_date"])
+    mine = [r for r in good if r["feature"] == "search_answers"]
+    first_view: dict[str, datetime] = {}
+    first_decision: dict[str, datetime] = {}
+    for r in sorted(mine, key=lambda r: r["ts"]):
+        act = action(r["event_name"])
+        if act == "output_viewed":
+            first_view.setdefault(r["output_id"], r["ts"])
+        elif act in DECISIONS:
+            first_decision.setdefault(r["output_id"], r["ts"])
+    facts = output_facts(good)["search_answers"]
+    before = {k: o for k, o in facts.items() if o["at"] < onset}
+    after = {k: o for k, o in facts.items() if o["at"] >= onset}
+    assert len(before) > 80 and len(after) > 80
+
+    def regens(outputs: dict[str, dict[str, Any]]) -> float:
+        return sum(o["regens"] for o in outputs.values()) / len(outputs)
+
+    def slow(outputs: dict[str, dict[str, Any]]) -> float:
+        decided = [k for k in outputs if k in first_decision and k in first_view]
+        return rate(first_decision[k] - first_view[k] > SLOW_DECISION for k in decided)
+
+    def accepted(outputs: dict[str, dict[str, Any]]) -> float:
+        return rate(o["accepted"] for o in outputs.values())
+
+    assert regens(before) < 0.4 and regens(after) > regens(before) + 1.0
+    assert rate(o["regens"] >= 2 for o in after.values()) > 0.5
+    assert slow(before) < 0.2 and slow(after) > 0.5
+    # before the onset most users are new to the feature, so acceptance is still growing
+    assert accepted(before) > 0.45 and accepted(after) < accepted(before) - 0.2
+
+
+# ---------------------------------------------------------------------------------------------
 # command line
 # ---------------------------------------------------------------------------------------------
 
@@ -666,8 +987,11 @@ def test_cli_writes_parts_and_truth(tmp_path: Path, capsys: pytest.CaptureFixtur
         "features",
         "start_date",
         "end_date",
+        "loss_rate",
+        "lost_events",
     }
     assert truth["seed"] == 5 and truth["events_target"] == 3000
+    assert truth["loss_rate"] == 0.0 and truth["lost_events"] == 0
     tables = [pq.read_table(out / p) for p in parts]
     assert sum(t.num_rows for t in tables) == truth["rows_total"]
     bounds = [(t.column("loaded_at")[0].as_py(), t.column("loaded_at")[-1].as_py()) for t in tables]
@@ -684,6 +1008,15 @@ def test_cli_writes_parts_and_truth(tmp_path: Path, capsys: pytest.CaptureFixtur
     clean_truth = json.loads((out / "truth.json").read_text())
     assert clean_truth["duplicates"] == 0 and not any(clean_truth["injected"].values())
 
+    # --loss: fewer rows, the loss recorded in the truth and in the printed line
+    capsys.readouterr()
+    assert main([*argv, "--loss", "0.2"]) == 0
+    lossy_truth = json.loads((out / "truth.json").read_text())
+    assert lossy_truth["loss_rate"] == 0.2 and lossy_truth["lost_events"] > 0
+    assert lossy_truth["rows_total"] < truth["rows_total"]
+    assert sum(pq.read_table(out / p).num_rows for p in parts) == lossy_truth["rows_total"]
+    assert f"{lossy_truth['lost_events']} lost" in capsys.readouterr().out
+
 
 def test_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
@@ -694,6 +1027,10 @@ def test_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
         main(["generate", "--out", "x", "--end-date", "2026-13-01"])
     with pytest.raises(SystemExit):
         main([])  # a command is required
+    for bad in ("1", "1.5", "-0.1", "abc", "nan"):
+        with pytest.raises(SystemExit):
+            main(["generate", "--out", "x", "--loss", bad])
+        assert "--loss" in capsys.readouterr().err
     capsys.readouterr()
 
 
@@ -703,4 +1040,7 @@ def test_parser_has_generate_subcommand() -> None:
     assert args.command == "generate"
     assert args.events == 200_000 and args.seed == 42 and args.days == 90 and args.parts == 4
     assert args.end_date == date(2026, 11, 1) and args.clean is False
+    assert args.loss == 0.0
+    assert parser.parse_args(["generate", "--out", "d", "--loss", "0.3"]).loss == 0.3
+    assert parser.parse_args(["generate", "--out", "d", "--loss", "0"]).loss == 0.0
     assert callable(args.handler)

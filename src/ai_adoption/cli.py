@@ -73,6 +73,16 @@ def _iso_date(text: str) -> date:
 # ---- generate -------------------------------------------------------------------------------
 
 
+def _loss_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1: {value}")
+    return value
+
+
 @command
 def _register_generate(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
@@ -113,6 +123,16 @@ def _register_generate(subparsers: Subparsers) -> None:
         action="store_true",
         help="no malformed rows, no duplicates, no unmapped names, no orphans",
     )
+    parser.add_argument(
+        "--loss",
+        type=_loss_rate,
+        default=0.0,
+        metavar="RATE",
+        help=(
+            "chance that a client-side event is lost in delivery, 0 <= RATE < 1; generations "
+            "and failures always arrive (default: %(default)s)"
+        ),
+    )
     parser.set_defaults(handler=_run_generate)
 
 
@@ -124,15 +144,17 @@ def _run_generate(args: argparse.Namespace) -> int:
         days=args.days,
         end_date=args.end_date,
         clean=args.clean,
+        loss_rate=args.loss,
     )
     log = generate(cfg)
     write_log(log, args.out, args.parts)
     truth = log.truth
     rejected = sum(truth["injected"][k] for k in REJECTED_KINDS)
+    lost = f", {truth['lost_events']} lost in delivery" if truth["lost_events"] else ""
     print(
         f"wrote {truth['rows_total']} rows to {args.out} in {args.parts} part(s): "
         f"{truth['good_events']} good events, {truth['duplicates']} duplicates, "
-        f"{rejected} malformed rows; {truth['start_date']}..{truth['end_date']}, "
+        f"{rejected} malformed rows{lost}; {truth['start_date']}..{truth['end_date']}, "
         f"seed {truth['seed']} ({time.perf_counter() - started:.1f}s)"
     )
     return 0

@@ -2,30 +2,20 @@
 
 The log imitates what a product team exports from its tracker: one row per
 event, with the columns of the package's input contract (DESIGN.md section 2).
-Each feature is simulated with its own behaviour profile, so that the
-warehouse has a different failure shape to find in each of them:
+Each feature is simulated with its own behaviour profile (see
+:mod:`ai_adoption.profiles`, which lists the features and the failure shape
+planted in each), so that the warehouse has a different shape to find in each
+of them. Each feature carries exactly one failure shape; every other usage
+signal of the diagnosis is present as noise below its threshold, so that no
+rule wins by accident. pytests/test_diagnosis.py checks that the diagnosis
+finds exactly what is planted.
 
-* ``email_draft``     -- healthy: in-context starts, light-edit acceptance that grows as users
-  learn the feature, habitual reuse.
-* ``report_builder``  -- prompt paralysis: blank starts, empty opens, hand-typed context,
-  prompt help, power users doing most of the work (those who stay learn to prompt).
-* ``account_summary`` -- trust decay: regenerations, long pauses, copy-out before a decision,
-  acceptance that collapses over a user's first sessions (rejections take its place); logged
-  with the team's own event names and with part of its metrics only inside ``properties``.
-* ``meeting_notes``   -- output abandonment: most outputs are viewed and left; new users copy
-  them out and vanish, the others still come back for the next meeting.
-* ``ticket_reply``    -- correction loop: quick, heavy edits fixing the same thing per user.
-* ``data_insights``   -- one-time usefulness: a good first session, hardly any second one.
-* ``slide_outline``   -- a tiny, healthy feature (three users).
-
-Each feature carries exactly one failure shape; every other usage signal of the diagnosis is
-present as noise below its threshold (a few empty opens, regenerations, heavy edits, picky
-users, copy-outs, slow decisions, returns...), so that no rule wins by accident.
-pytests/test_diagnosis.py checks that the diagnosis finds exactly what is planted.
-
-On top of the good log, bad rows of known kinds are injected (unless ``clean``)
-and counted in a ``truth`` dictionary, so tests and the dbt project can check
-that every source row is accounted for.
+Client-side events may be lost in delivery (``loss_rate``): each one is dropped
+independently, while the server-side events (generations and failures) always
+arrive. On top of the delivered log, bad rows of known kinds are injected
+(unless ``clean``). Everything is counted in a ``truth`` dictionary describing
+the rows actually written, so tests and the dbt project can check that every
+source row is accounted for.
 
 Everything is driven by one ``random.Random(seed)``: the same seed and
 arguments always give the same rows, and nothing depends on the wall clock.
@@ -47,6 +37,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from ai_adoption.profiles import FEATURE_PROFILES as FEATURE_PROFILES
+from ai_adoption.profiles import TEAM_EVENT_NAMES as TEAM_EVENT_NAMES
+from ai_adoption.profiles import BurstShape, Range
+from ai_adoption.profiles import FeatureProfile as FeatureProfile
 
 logger = logging.getLogger(__name__)
 
@@ -129,13 +124,13 @@ OUTPUT_ACTIONS: frozenset[str] = frozenset(
         "feedback_given",
     }
 )
-#: The account_summary team's own event names and the canonical action each one means.
-TEAM_EVENT_NAMES: Mapping[str, str] = {
-    "summary_requested": "prompt_submitted",
-    "summary_ready": "output_generated",
-    "summary_retry": "output_regenerated",
-    "summary_pasted": "output_inserted",
-}
+#: Actions logged by the product's servers: delivery loss never drops them.
+SERVER_SIDE_ACTIONS: frozenset[str] = frozenset(
+    {"output_generated", "output_regenerated", "output_failed"}
+)
+#: Actions that count as acceptance for a feature of a kind, on top of ACCEPT_ACTIONS: a chat
+#: answer reaches the user's work by being copied into it.
+KIND_ACCEPT_ACTIONS: Mapping[str, tuple[str, ...]] = {"chat": ("output_copied",)}
 #: Every event name the generator writes for a mapped action (canonical or team name).
 KNOWN_EVENT_NAMES: frozenset[str] = frozenset(CANONICAL_ACTIONS) | frozenset(TEAM_EVENT_NAMES)
 #: Names nobody maps to an action; rows carrying them are valid and must be kept as unmapped.
@@ -192,6 +187,8 @@ US = 1_000_000
 MINUTE_US = 60 * US
 HOUR_US = 60 * MINUTE_US
 DAY_US = 24 * HOUR_US
+#: The warehouse's inactivity gap: events without a session_id further apart start a new session.
+SESSION_GAP_US = 30 * MINUTE_US
 #: Longest pause between two events of one session (the warehouse splits at 30 minutes).
 MAX_STEP_S = 25 * 60.0
 #: Shortest pause between two sessions of the same user and feature.
@@ -199,6 +196,21 @@ MIN_SESSION_GAP_US = 35 * MINUTE_US
 #: A picky user's edits: how many are heavy rewrites and how many fix their pet issue.
 PICKY_HEAVY_EDIT_SHARE = 0.7
 PICKY_DOMINANT_SHARE = 0.9
+#: Later prompts of a session that get fresh context too (the first one always may).
+CONTEXT_AGAIN_RATE = 0.25
+#: Users who give up on a session after a failed generation.
+GIVE_UP_AFTER_FAILURE_RATE = 0.4
+#: A verification check that inspects the sources (the others compare alternatives).
+SOURCE_CHECK_SHARE = 0.6
+#: Rage prompting: at least this many prompts, a few seconds apart, on quick outputs.
+RAGE_MIN_CYCLES = 3
+RAGE_PROMPT_S = (2.0, 8.0)
+RAGE_LATENCY_SPAN_S = 5.0  # the quick outputs' latency stays within this of the fastest
+#: From an output's arrival to the user seeing it, and from a view to asking for a new one.
+VIEW_S = (0.3, 2.5)
+REGENERATE_S = (5.0, 40.0)
+#: Shortest step between the events of a suggestion burst.
+BURST_MIN_STEP_S = 0.3
 
 _EPOCH = datetime(1970, 1, 1)
 _WEEKDAY_WEIGHT = 1.0
@@ -218,519 +230,6 @@ _ERROR_CODES: Mapping[str, float] = {
 }
 
 # --------------------------------------------------------------------------------------------
-# Feature profiles (one per feature; tune behaviour here)
-# --------------------------------------------------------------------------------------------
-
-Range = tuple[float, float]
-IntRange = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class FeatureProfile:
-    """How one AI feature is used. Every knob of the simulation for a feature lives here.
-
-    Weights (``Mapping[..., float]``) need not sum to 1. Ranges are inclusive ``(low, high)``
-    and drawn uniformly. Times are seconds.
-    """
-
-    name: str
-    job_keys: tuple[str, ...]
-    # -- population and return behaviour
-    session_weight: float = 1.0  # share of sessions relative to the other rotating features
-    fixed_users: int | None = None  # a fixed tiny population, independent of the event target
-    light_sessions_mean: float = 4.0  # planned sessions of an ordinary user (geometric)
-    power_user_share: float = 0.05
-    power_sessions: IntRange = (15, 30)
-    job_reuse: float = 0.8  # chance a session is for the user's usual job_key
-    churn_per_session: float = 0.03  # chance of never coming back after any session
-    churn_after_first: float = 0.0  # extra chance of never coming back after the first session
-    churn_after_copy: float = 0.0  # ... after a session that ended in a copy-out, no acceptance
-    churn_after_idle: float = 0.0  # ... after a session whose last output was viewed and left
-    follow_up_rate: float = 0.0  # chance the second session comes within a week of the first
-    adoption_delay_share: float = 0.5  # users who adopt the feature some days after their first day
-    adoption_delay_days: float = 10.0  # mean of that delay (exponential)
-    # -- trigger and context
-    entry_points: Mapping[str, float] = field(
-        default_factory=lambda: {"in_context": 0.7, "suggested": 0.2, "blank": 0.1}
-    )
-    empty_open_rate: float = 0.05
-    prompt_help_rate: float = 0.02
-    context_rate: float = 0.9
-    manual_context_share: float = 0.1
-    manual_context_chars: IntRange = (50, 400)
-    auto_context_chars: IntRange = (500, 4000)  # model input supplied by the product
-    prompt_chars: IntRange = (10, 120)
-    prompt_seconds: Range = (4.0, 45.0)
-    cycles: Mapping[int, float] = field(default_factory=lambda: {1: 0.75, 2: 0.2, 3: 0.05})
-    rage_rate: float = 0.02  # sessions opening with a burst of quick re-prompts
-    # -- output
-    fail_rate: float = 0.03
-    latency_s: Range = (1.0, 15.0)
-    output_chars: IntRange = (300, 2000)
-    regenerations: Mapping[int, float] = field(default_factory=lambda: {0: 0.8, 1: 0.15, 2: 0.05})
-    price_in_per_token: float = 3e-6
-    price_out_per_token: float = 15e-6
-    # -- verification
-    inspect_rate: float = 0.1
-    copy_before_decide_rate: float = 0.02
-    read_seconds: Range = (5.0, 120.0)
-    decide_seconds: Range = (2.0, 30.0)
-    hesitate_rate: float = 0.0  # outputs the user leaves a while before deciding (a slow decision)
-    hesitate_seconds: Range = (330.0, 1200.0)  # that extra pause, past the 5-minute window
-    # -- handoff
-    outcomes: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "accept": 0.45,
-            "edit_accept": 0.2,
-            "edit_only": 0.03,
-            "copy": 0.05,
-            "reject": 0.07,
-            "none": 0.2,
-        }
-    )
-    accept_actions: Mapping[str, float] = field(default_factory=lambda: {"output_accepted": 1.0})
-    destinations: Mapping[str, float] = field(default_factory=lambda: {"doc": 1.0})
-    second_handoff_rate: float = 0.0  # an accepted output also gets a second handoff action
-    edit_distance: Range = (0.05, 0.25)
-    edit_seconds: Range = (20.0, 240.0)
-    heavy_edit_share: float = 0.0  # edits that rewrite much of the output instead of touching it up
-    heavy_edit_distance: Range = (0.4, 0.75)
-    copy_after_accept_rate: float = 0.0  # an accepted output is also copied to the clipboard
-    correction_types: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "tone": 0.25,
-            "format": 0.2,
-            "length": 0.2,
-            "terminology": 0.15,
-            "facts": 0.1,
-            "other": 0.1,
-        }
-    )
-    dominant_correction_share: float = 0.0  # share of a user's edits fixing their own pet issue
-    picky_user_share: float = 0.0  # users who keep heavily rewriting their pet issue in every edit
-    accept_decay_per_day: float = 0.0  # acceptance multiplier lost per day of user tenure
-    accept_floor: float = 1.0  # lowest acceptance multiplier reached by the decay
-    # what a user does with outputs once experienced: ``outcomes`` hold for a user's first
-    # session and move linearly to these by session 1 + ``experience_sessions`` (None: no change)
-    experienced_outcomes: Mapping[str, float] | None = None
-    experience_sessions: int = 3
-    feedback_rate: float = 0.08
-    ratings: Mapping[int, float] = field(default_factory=lambda: {1: 0.6, 0: 0.25, -1: 0.15})
-    # -- instrumentation quirks
-    event_names: Mapping[str, str] = field(default_factory=dict)  # canonical -> team's name
-    json_metric_share: float = 0.0  # latency/tokens only inside properties for this share
-    json_edit_share: float = 0.0  # edit_distance/correction_type only inside properties
-
-    def event_name(self, action: str) -> str:
-        """The name this feature logs for a canonical action."""
-        return self.event_names.get(action, action)
-
-
-FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
-    p.name: p
-    for p in (
-        FeatureProfile(
-            name="email_draft",
-            job_keys=(
-                "email_draft:follow_up",
-                "email_draft:intro",
-                "email_draft:meeting_request",
-                "email_draft:thank_you",
-            ),
-            light_sessions_mean=7.0,
-            power_user_share=0.07,
-            power_sessions=(15, 30),
-            job_reuse=0.85,
-            churn_per_session=0.02,
-            follow_up_rate=0.7,
-            entry_points={"in_context": 0.8, "suggested": 0.15, "blank": 0.05},
-            empty_open_rate=0.03,
-            prompt_help_rate=0.01,
-            context_rate=0.92,
-            manual_context_share=0.08,
-            manual_context_chars=(50, 900),
-            prompt_chars=(10, 120),
-            prompt_seconds=(4.0, 40.0),
-            cycles={1: 0.72, 2: 0.2, 3: 0.08},
-            rage_rate=0.01,
-            fail_rate=0.02,
-            latency_s=(1.0, 5.0),
-            output_chars=(350, 1500),
-            regenerations={0: 0.82, 1: 0.15, 2: 0.03},
-            inspect_rate=0.1,
-            copy_before_decide_rate=0.01,
-            read_seconds=(5.0, 45.0),
-            decide_seconds=(2.0, 20.0),
-            hesitate_rate=0.05,
-            outcomes={
-                "accept": 0.24,
-                "edit_accept": 0.14,
-                "edit_only": 0.03,
-                "copy": 0.05,
-                "reject": 0.32,
-                "none": 0.22,
-            },
-            experienced_outcomes={
-                "accept": 0.52,
-                "edit_accept": 0.29,
-                "edit_only": 0.02,
-                "copy": 0.03,
-                "reject": 0.04,
-                "none": 0.1,
-            },
-            experience_sessions=2,
-            accept_actions={"output_inserted": 0.55, "output_sent": 0.35, "output_accepted": 0.1},
-            destinations={"email": 1.0},
-            second_handoff_rate=0.2,
-            edit_distance=(0.05, 0.2),
-            heavy_edit_share=0.1,
-            heavy_edit_distance=(0.4, 0.6),
-            copy_after_accept_rate=0.05,
-            correction_types={
-                "tone": 0.35,
-                "length": 0.25,
-                "format": 0.15,
-                "terminology": 0.1,
-                "other": 0.15,
-            },
-            dominant_correction_share=0.3,
-            picky_user_share=0.05,
-            feedback_rate=0.12,
-            ratings={1: 0.75, 0: 0.15, -1: 0.1},
-        ),
-        FeatureProfile(
-            name="report_builder",
-            job_keys=(
-                "report_builder:weekly_kpis",
-                "report_builder:quarterly_review",
-                "report_builder:pipeline_report",
-                "report_builder:board_pack",
-            ),
-            light_sessions_mean=3.5,
-            power_user_share=0.15,
-            power_sessions=(40, 80),
-            job_reuse=0.75,
-            churn_per_session=0.02,
-            follow_up_rate=0.75,
-            entry_points={"blank": 0.75, "suggested": 0.15, "in_context": 0.1},
-            empty_open_rate=0.4,
-            prompt_help_rate=0.3,
-            context_rate=0.85,
-            manual_context_share=0.9,
-            manual_context_chars=(600, 3000),
-            prompt_chars=(120, 900),
-            prompt_seconds=(20.0, 240.0),
-            cycles={1: 0.55, 2: 0.3, 3: 0.15},
-            rage_rate=0.02,
-            fail_rate=0.05,
-            latency_s=(4.0, 15.0),
-            output_chars=(1500, 6000),
-            regenerations={0: 0.65, 1: 0.25, 2: 0.08, 3: 0.02},
-            price_in_per_token=5e-6,
-            price_out_per_token=25e-6,
-            inspect_rate=0.15,
-            copy_before_decide_rate=0.05,
-            read_seconds=(20.0, 100.0),
-            decide_seconds=(10.0, 60.0),
-            outcomes={
-                "accept": 0.25,
-                "edit_accept": 0.15,
-                "edit_only": 0.05,
-                "copy": 0.1,
-                "reject": 0.3,
-                "none": 0.15,
-            },
-            experienced_outcomes={
-                "accept": 0.5,
-                "edit_accept": 0.3,
-                "edit_only": 0.03,
-                "copy": 0.04,
-                "reject": 0.05,
-                "none": 0.08,
-            },
-            experience_sessions=2,
-            accept_actions={"output_saved": 0.4, "output_inserted": 0.3, "output_shared": 0.3},
-            destinations={"report": 0.6, "doc": 0.4},
-            edit_distance=(0.1, 0.35),
-            heavy_edit_share=0.12,
-            picky_user_share=0.05,
-            copy_after_accept_rate=0.05,
-            feedback_rate=0.08,
-            ratings={1: 0.4, 0: 0.3, -1: 0.3},
-        ),
-        FeatureProfile(
-            name="account_summary",
-            job_keys=(
-                "account_summary:renewal_prep",
-                "account_summary:qbr_prep",
-                "account_summary:handover",
-            ),
-            light_sessions_mean=9.0,
-            power_user_share=0.05,
-            power_sessions=(15, 30),
-            job_reuse=0.85,
-            churn_per_session=0.03,
-            follow_up_rate=0.5,
-            entry_points={"in_context": 0.6, "suggested": 0.3, "blank": 0.1},
-            empty_open_rate=0.05,
-            prompt_help_rate=0.025,
-            context_rate=0.9,
-            manual_context_share=0.1,
-            manual_context_chars=(50, 900),
-            prompt_chars=(10, 80),
-            prompt_seconds=(3.0, 30.0),
-            cycles={1: 0.6, 2: 0.25, 3: 0.15},
-            rage_rate=0.1,
-            fail_rate=0.06,
-            latency_s=(3.0, 15.0),
-            output_chars=(800, 3000),
-            regenerations={0: 0.15, 1: 0.2, 2: 0.3, 3: 0.2, 4: 0.15},
-            inspect_rate=0.05,
-            copy_before_decide_rate=0.2,
-            read_seconds=(30.0, 120.0),
-            decide_seconds=(120.0, 720.0),
-            outcomes={
-                "accept": 0.38,
-                "edit_accept": 0.12,
-                "edit_only": 0.03,
-                "copy": 0.04,
-                "reject": 0.35,
-                "none": 0.08,
-            },
-            experienced_outcomes={
-                "accept": 0.08,
-                "edit_accept": 0.04,
-                "edit_only": 0.03,
-                "copy": 0.04,
-                "reject": 0.75,
-                "none": 0.06,
-            },
-            experience_sessions=4,
-            accept_actions={"output_inserted": 0.6, "output_saved": 0.2, "output_shared": 0.2},
-            destinations={"crm": 0.6, "email": 0.4},
-            edit_distance=(0.1, 0.35),
-            heavy_edit_share=0.1,
-            picky_user_share=0.05,
-            copy_after_accept_rate=0.2,
-            feedback_rate=0.15,
-            ratings={1: 0.2, 0: 0.3, -1: 0.5},
-            event_names={canonical: team for team, canonical in TEAM_EVENT_NAMES.items()},
-            json_metric_share=0.5,
-        ),
-        FeatureProfile(
-            name="meeting_notes",
-            job_keys=(
-                "meeting_notes:standup",
-                "meeting_notes:client_call",
-                "meeting_notes:one_on_one",
-            ),
-            session_weight=1.3,
-            light_sessions_mean=8.0,
-            power_user_share=0.03,
-            power_sessions=(10, 20),
-            job_reuse=0.9,
-            churn_per_session=0.03,
-            follow_up_rate=0.7,
-            adoption_delay_share=0.8,
-            adoption_delay_days=30.0,
-            churn_after_copy=0.85,
-            churn_after_idle=0.05,
-            entry_points={"in_context": 0.75, "suggested": 0.2, "blank": 0.05},
-            empty_open_rate=0.06,
-            prompt_help_rate=0.02,
-            context_rate=0.95,
-            manual_context_share=0.05,
-            manual_context_chars=(50, 900),
-            prompt_chars=(5, 60),
-            prompt_seconds=(10.0, 60.0),
-            cycles={1: 0.25, 2: 0.4, 3: 0.35},
-            rage_rate=0.01,
-            fail_rate=0.03,
-            latency_s=(3.0, 12.0),
-            output_chars=(1000, 4000),
-            regenerations={0: 0.93, 1: 0.06, 2: 0.01},
-            inspect_rate=0.03,
-            copy_before_decide_rate=0.0,
-            read_seconds=(10.0, 90.0),
-            decide_seconds=(5.0, 60.0),
-            hesitate_rate=0.04,
-            outcomes={
-                "accept": 0.23,
-                "edit_accept": 0.05,
-                "edit_only": 0.01,
-                "copy": 0.12,
-                "reject": 0.01,
-                "none": 0.58,
-            },
-            experienced_outcomes={
-                "accept": 0.38,
-                "edit_accept": 0.07,
-                "edit_only": 0.005,
-                "copy": 0.02,
-                "reject": 0.005,
-                "none": 0.52,
-            },
-            experience_sessions=2,
-            accept_actions={"output_saved": 0.5, "output_shared": 0.5},
-            destinations={"doc": 0.7, "crm": 0.3},
-            edit_distance=(0.05, 0.3),
-            heavy_edit_share=0.1,
-            picky_user_share=0.05,
-            copy_after_accept_rate=0.02,
-            feedback_rate=0.05,
-            ratings={1: 0.35, 0: 0.4, -1: 0.25},
-        ),
-        FeatureProfile(
-            name="ticket_reply",
-            job_keys=(
-                "ticket_reply:billing",
-                "ticket_reply:bug_report",
-                "ticket_reply:how_to",
-                "ticket_reply:refund",
-            ),
-            light_sessions_mean=10.0,
-            power_user_share=0.08,
-            power_sessions=(18, 36),
-            job_reuse=0.7,
-            churn_per_session=0.02,
-            follow_up_rate=0.5,
-            entry_points={"in_context": 0.9, "suggested": 0.05, "blank": 0.05},
-            empty_open_rate=0.03,
-            prompt_help_rate=0.01,
-            context_rate=0.95,
-            manual_context_share=0.05,
-            manual_context_chars=(50, 900),
-            prompt_chars=(10, 100),
-            cycles={1: 0.4, 2: 0.35, 3: 0.25},
-            fail_rate=0.02,
-            latency_s=(1.5, 6.0),
-            output_chars=(300, 1200),
-            regenerations={0: 0.8, 1: 0.15, 2: 0.05},
-            inspect_rate=0.1,
-            copy_before_decide_rate=0.01,
-            read_seconds=(10.0, 45.0),
-            decide_seconds=(3.0, 25.0),
-            hesitate_rate=0.06,
-            outcomes={
-                "accept": 0.06,
-                "edit_accept": 0.56,
-                "edit_only": 0.08,
-                "copy": 0.04,
-                "reject": 0.12,
-                "none": 0.14,
-            },
-            experienced_outcomes={
-                "accept": 0.08,
-                "edit_accept": 0.87,
-                "edit_only": 0.01,
-                "copy": 0.02,
-                "reject": 0.01,
-                "none": 0.01,
-            },
-            experience_sessions=2,
-            accept_actions={"output_sent": 0.9, "output_approved": 0.1},
-            destinations={"ticket": 1.0},
-            copy_after_accept_rate=0.05,
-            edit_distance=(0.4, 0.8),
-            edit_seconds=(15.0, 200.0),
-            correction_types={
-                "tone": 0.25,
-                "policy": 0.2,
-                "terminology": 0.2,
-                "format": 0.15,
-                "facts": 0.1,
-                "length": 0.05,
-                "other": 0.05,
-            },
-            dominant_correction_share=0.78,
-            feedback_rate=0.1,
-            ratings={1: 0.3, 0: 0.45, -1: 0.25},
-            json_edit_share=0.3,
-        ),
-        FeatureProfile(
-            name="data_insights",
-            job_keys=(
-                "data_insights:churn_drivers",
-                "data_insights:funnel_dropoff",
-                "data_insights:cohort_trends",
-            ),
-            light_sessions_mean=3.0,
-            power_user_share=0.0,
-            job_reuse=0.5,
-            churn_per_session=0.35,
-            churn_after_first=0.88,
-            entry_points={"suggested": 0.6, "in_context": 0.2, "blank": 0.2},
-            empty_open_rate=0.05,
-            prompt_help_rate=0.03,
-            context_rate=0.6,
-            manual_context_share=0.5,
-            manual_context_chars=(100, 700),
-            prompt_chars=(30, 300),
-            prompt_seconds=(8.0, 90.0),
-            cycles={1: 0.7, 2: 0.3},
-            rage_rate=0.01,
-            fail_rate=0.04,
-            latency_s=(4.0, 15.0),
-            output_chars=(500, 2500),
-            regenerations={0: 0.75, 1: 0.2, 2: 0.05},
-            inspect_rate=0.35,
-            copy_before_decide_rate=0.01,
-            read_seconds=(20.0, 120.0),
-            decide_seconds=(10.0, 60.0),
-            hesitate_rate=0.02,
-            outcomes={
-                "accept": 0.55,
-                "edit_accept": 0.15,
-                "edit_only": 0.02,
-                "copy": 0.01,
-                "reject": 0.12,
-                "none": 0.15,
-            },
-            experienced_outcomes={
-                "accept": 0.75,
-                "edit_accept": 0.2,
-                "edit_only": 0.005,
-                "copy": 0.005,
-                "reject": 0.01,
-                "none": 0.03,
-            },
-            accept_actions={"output_cited": 0.5, "output_saved": 0.3, "output_shared": 0.2},
-            destinations={"report": 0.6, "doc": 0.4},
-            edit_distance=(0.05, 0.2),
-            heavy_edit_share=0.1,
-            picky_user_share=0.05,
-            heavy_edit_distance=(0.4, 0.65),
-            copy_after_accept_rate=0.08,
-            feedback_rate=0.1,
-            ratings={1: 0.7, 0: 0.2, -1: 0.1},
-        ),
-        FeatureProfile(
-            name="slide_outline",
-            job_keys=("slide_outline:pitch", "slide_outline:training"),
-            fixed_users=3,
-            light_sessions_mean=3.0,
-            power_user_share=0.0,
-            churn_per_session=0.05,
-            entry_points={"in_context": 0.5, "blank": 0.3, "suggested": 0.2},
-            cycles={1: 0.8, 2: 0.2},
-            latency_s=(2.0, 10.0),
-            output_chars=(600, 2000),
-            outcomes={
-                "accept": 0.55,
-                "edit_accept": 0.2,
-                "edit_only": 0.02,
-                "copy": 0.03,
-                "reject": 0.05,
-                "none": 0.15,
-            },
-            accept_actions={"output_inserted": 0.7, "output_accepted": 0.3},
-            destinations={"doc": 1.0},
-        ),
-    )
-}
-
-
-# --------------------------------------------------------------------------------------------
 # Configuration and results
 # --------------------------------------------------------------------------------------------
 
@@ -745,12 +244,17 @@ class GeneratorConfig:
     end_date: date = DEFAULT_END_DATE
     clean: bool = False
     profiles: Mapping[str, FeatureProfile] = field(default_factory=lambda: FEATURE_PROFILES)
+    #: chance that a client-side event is lost in delivery (server-side events always arrive);
+    #: ``events`` counts the events before the loss
+    loss_rate: float = 0.0
 
     def __post_init__(self) -> None:
         if self.events < 1:
             raise ValueError("events must be at least 1")
         if self.days < 1:
             raise ValueError("days must be at least 1")
+        if not 0.0 <= self.loss_rate < 1.0:
+            raise ValueError(f"loss_rate must be at least 0 and below 1: {self.loss_rate}")
         if not self.profiles:
             raise ValueError("at least one feature profile is needed")
 
@@ -846,6 +350,16 @@ class _FeatureUser:
     picky: bool = False
     first_start_us: int = -1
     sessions_run: int = 0  # sessions of this user and feature so far
+
+
+@dataclass(frozen=True, slots=True)
+class _Onset:
+    """Where a feature's profile changes, and the profile (and choices) from then on."""
+
+    day: int
+    start_us: int
+    profile: FeatureProfile
+    compiled: _Compiled
 
 
 @dataclass(slots=True)
@@ -947,6 +461,9 @@ class _Generator:
         self.clients = _Choice(_CLIENTS)
         self.versions = _Choice(_APP_VERSIONS)
         self.compiled = {name: _Compiled(p) for name, p in cfg.profiles.items()}
+        self.onsets = {
+            name: onset for name, p in cfg.profiles.items() if (onset := self._onset(p)) is not None
+        }
         self.people: list[_Person] = []
         self.accounts: list[str] = []
         self.session_counts: dict[str, int] = dict.fromkeys(cfg.profiles, 0)
@@ -954,6 +471,13 @@ class _Generator:
         self.ids: set[str] = set()
         self.events: list[dict[str, Any]] = []
         self._logged_progress = 0
+
+    def _onset(self, p: FeatureProfile) -> _Onset | None:
+        day = p.onset_day(self.n_days)
+        if day is None:
+            return None
+        late = p.after_onset_profile()
+        return _Onset(day, self.period_start_us + day * DAY_US, late, _Compiled(late))
 
     # ---- ids -------------------------------------------------------------------------------
 
@@ -1058,9 +582,18 @@ class _Generator:
 
     # ---- sessions ----------------------------------------------------------------------------
 
-    def _outcome(self, fu: _FeatureUser, tenure_days: float) -> str:
-        p = fu.profile
-        by_session = fu.compiled.outcomes_by_session
+    def _profile_at(self, fu: _FeatureUser, start_us: int) -> tuple[FeatureProfile, _Compiled]:
+        """The profile (and its choices) that holds for a session of ``fu`` starting then."""
+        onset = self.onsets.get(fu.profile.name)
+        if onset is not None and start_us >= onset.start_us:
+            return onset.profile, onset.compiled
+        return fu.profile, fu.compiled
+
+    def _outcome(
+        self, fu: _FeatureUser, p: FeatureProfile, c: _Compiled, tenure_days: float
+    ) -> str:
+        """What the user does with an output, by their experience of the feature."""
+        by_session = c.outcomes_by_session
         choice = by_session[min(max(fu.sessions_run, 1), len(by_session)) - 1]
         if p.accept_decay_per_day <= 0:
             return str(choice.pick(self.rng))
@@ -1110,14 +643,9 @@ class _Generator:
             b.emit("output_copied", rng.uniform(2.0, 20.0), output_id=oid, destination="clipboard")
             b.copied = True
 
-    def _run_session(self, fu: _FeatureUser, start_us: int) -> _SessionBuilder:
+    def _open_session(self, fu: _FeatureUser, p: FeatureProfile, start_us: int) -> _SessionBuilder:
+        """A new session of ``fu``: its job, ids and client properties, nothing logged yet."""
         rng = self.rng
-        p = fu.profile
-        c = fu.compiled
-        if fu.first_start_us < 0:
-            fu.first_start_us = start_us
-        tenure_days = (start_us - fu.first_start_us) / DAY_US
-        fu.sessions_run += 1
         job_key = fu.job_key if rng.random() < p.job_reuse else rng.choice(p.job_keys)
         session_id = self.new_id("s_") if rng.random() < SESSION_ID_SHARE else None
         props: dict[str, Any] | None = None
@@ -1134,125 +662,245 @@ class _Generator:
             properties=props,
             properties_json=_dump_json(props) if props is not None else None,
         )
-        b = _SessionBuilder(self, session, p, start_us)
+        return _SessionBuilder(self, session, p, start_us)
+
+    def _run_session(self, fu: _FeatureUser, start_us: int) -> _SessionBuilder:
+        rng = self.rng
+        p, c = self._profile_at(fu, start_us)
+        if fu.first_start_us < 0:
+            fu.first_start_us = start_us
+        tenure_days = (start_us - fu.first_start_us) / DAY_US
+        fu.sessions_run += 1
+        b = self._open_session(fu, p, start_us)
         b.emit("feature_opened", 0.0, entry_point=c.entry.pick(rng))
         if rng.random() < p.prompt_help_rate:
             b.emit("prompt_help_requested", rng.uniform(5.0, 45.0))
         if rng.random() < p.empty_open_rate:
             return b  # opened and left without a prompt
+        if p.burst is None:
+            self._run_cycles(b, fu, c, tenure_days)
+        else:
+            self._run_burst(b, fu, c, p.burst, tenure_days)
+        return b
 
+    # ---- request/answer cycles ---------------------------------------------------------------
+
+    def _run_cycles(
+        self, b: _SessionBuilder, fu: _FeatureUser, c: _Compiled, tenure_days: float
+    ) -> None:
+        """Prompt, output, verification and handoff, once or a few times."""
+        rng = self.rng
+        p = b.profile
         n_cycles = int(c.cycles.pick(rng))
         rage = rng.random() < p.rage_rate
         if rage:
-            n_cycles = max(n_cycles, 3)
+            n_cycles = max(n_cycles, RAGE_MIN_CYCLES)
         model_ctx = 0
         for i in range(n_cycles):
             quick = rage and i < n_cycles - 1  # rapid re-prompting, no real look at the output
-            if not quick and (i == 0 or rng.random() < 0.25) and rng.random() < p.context_rate:
-                if rng.random() < p.manual_context_share:
-                    chars = rng.randint(*p.manual_context_chars)
-                    b.emit(
-                        "context_added",
-                        rng.uniform(15.0, 30.0 + chars / 8),
-                        context_source="manual",
-                        context_chars=chars,
-                    )
-                    model_ctx = chars
-                else:
-                    b.emit(
-                        "context_added",
-                        rng.uniform(0.5, 4.0),
-                        context_source="auto",
-                        context_chars=0,
-                    )
-                    model_ctx = rng.randint(*p.auto_context_chars)
+            model_ctx = self._context(b, i == 0, quick, model_ctx)
             prompt_chars = rng.randint(*p.prompt_chars)
             if rage and i > 0:
-                prompt_delay = rng.uniform(2.0, 8.0)
+                prompt_delay = rng.uniform(*RAGE_PROMPT_S)
             else:
                 prompt_delay = rng.uniform(*p.prompt_seconds)
             b.emit("prompt_submitted", prompt_delay, prompt_chars=prompt_chars)
             lo, hi = p.latency_s
-            latency = rng.uniform(lo, min(hi, lo + 5.0) if quick else hi)
+            latency = rng.uniform(lo, min(hi, lo + RAGE_LATENCY_SPAN_S) if quick else hi)
             if rng.random() < p.fail_rate:
-                failed = {"latency_ms": int(latency * 1000)}
-                error = c.errors.pick(rng)
-                if p.json_metric_share > 0 and rng.random() < p.json_metric_share:
-                    b.emit("output_failed", latency, failed, error_code=error)
-                else:
-                    b.emit("output_failed", latency, error_code=error, **failed)
-                if rng.random() < 0.4:
-                    break  # gave up
+                self._fail(b, c, latency)
+                if rng.random() < GIVE_UP_AFTER_FAILURE_RATE:
+                    break
                 continue
             oid = self.new_id("o_")
             fields, json_fields = self._generation_fields(b, latency, prompt_chars, model_ctx)
             b.emit("output_generated", latency, json_fields, output_id=oid, **fields)
-            b.emit("output_viewed", rng.uniform(0.3, 2.5), output_id=oid)
+            b.emit("output_viewed", rng.uniform(*VIEW_S), output_id=oid)
             if quick:
                 continue
-            for _ in range(int(c.regens.pick(rng))):
-                latency = rng.uniform(*p.latency_s)
-                fields, json_fields = self._generation_fields(b, latency, prompt_chars, model_ctx)
-                b.emit(
-                    "output_regenerated",
-                    rng.uniform(5.0, 40.0) + latency,
-                    json_fields,
-                    output_id=oid,
-                    **fields,
-                )
-                b.emit("output_viewed", rng.uniform(0.3, 2.5), output_id=oid)
-            if rng.random() < p.inspect_rate:
-                check = "source_inspected" if rng.random() < 0.6 else "output_compared"
-                b.emit(check, rng.uniform(8.0, 90.0), output_id=oid)
-            copied = False
-            if rng.random() < p.copy_before_decide_rate:
-                b.emit(
-                    "output_copied", rng.uniform(5.0, 60.0), output_id=oid, destination="clipboard"
-                )
-                copied = b.copied = True
-            outcome = self._outcome(fu, tenure_days)
-            think = rng.uniform(*p.read_seconds) + rng.uniform(*p.decide_seconds)
-            if p.hesitate_rate > 0 and rng.random() < p.hesitate_rate:
-                think += rng.uniform(*p.hesitate_seconds)
-            b.idle = False
-            if outcome == "accept":
-                self._handoff(b, c, oid, think)
-            elif outcome in ("edit_accept", "edit_only"):
-                heavy_share = PICKY_HEAVY_EDIT_SHARE if fu.picky else p.heavy_edit_share
-                heavy = heavy_share > 0 and rng.random() < heavy_share
-                distance = rng.uniform(*(p.heavy_edit_distance if heavy else p.edit_distance))
-                dominant_share = PICKY_DOMINANT_SHARE if fu.picky else p.dominant_correction_share
-                edit = {
-                    "edit_distance": round(distance, 4),
-                    "correction_type": (
-                        fu.dominant_correction
-                        if rng.random() < dominant_share
-                        else c.corrections.pick(rng)
-                    ),
-                }
-                edit_delay = think + rng.uniform(*p.edit_seconds)
-                if p.json_edit_share > 0 and rng.random() < p.json_edit_share:
-                    b.emit("output_edited", edit_delay, edit, output_id=oid)
-                else:
-                    b.emit("output_edited", edit_delay, output_id=oid, **edit)
-                if outcome == "edit_accept":
-                    self._handoff(b, c, oid, rng.uniform(2.0, 20.0))
-            elif outcome == "copy":
-                if not copied:
-                    b.emit("output_copied", think, output_id=oid, destination="clipboard")
-                    b.copied = True
-            elif outcome == "reject":
-                b.emit("output_rejected", think, output_id=oid)
-            else:
-                b.idle = not copied  # viewed and left alone
-            if rng.random() < p.feedback_rate:
-                b.emit(
-                    "feedback_given",
-                    rng.uniform(2.0, 15.0),
-                    output_id=oid,
-                    rating=c.ratings.pick(rng),
-                )
-        return b
+            self._regenerate(b, c, oid, prompt_chars, model_ctx, REGENERATE_S, VIEW_S)
+            self._decide(b, fu, c, oid, tenure_days)
+
+    def _context(self, b: _SessionBuilder, first: bool, quick: bool, model_ctx: int) -> int:
+        """Maybe add context before a prompt; return the model input it gives."""
+        rng = self.rng
+        p = b.profile
+        if quick or not (first or rng.random() < CONTEXT_AGAIN_RATE):
+            return model_ctx
+        if rng.random() >= p.context_rate:
+            return model_ctx
+        if rng.random() < p.manual_context_share:
+            chars = rng.randint(*p.manual_context_chars)
+            b.emit(
+                "context_added",
+                rng.uniform(15.0, 30.0 + chars / 8),
+                context_source="manual",
+                context_chars=chars,
+            )
+            return chars
+        b.emit("context_added", rng.uniform(0.5, 4.0), context_source="auto", context_chars=0)
+        return rng.randint(*p.auto_context_chars)
+
+    def _fail(self, b: _SessionBuilder, c: _Compiled, latency_s: float) -> None:
+        rng = self.rng
+        failed = {"latency_ms": int(latency_s * 1000)}
+        error = c.errors.pick(rng)
+        if b.profile.json_metric_share > 0 and rng.random() < b.profile.json_metric_share:
+            b.emit("output_failed", latency_s, failed, error_code=error)
+        else:
+            b.emit("output_failed", latency_s, error_code=error, **failed)
+
+    def _regenerate(
+        self,
+        b: _SessionBuilder,
+        c: _Compiled,
+        oid: str,
+        prompt_chars: int,
+        model_ctx: int,
+        ask_s: Range,
+        view_s: Range,
+    ) -> None:
+        """Regenerate an output in place (same output_id) as often as the profile draws."""
+        rng = self.rng
+        for _ in range(int(c.regens.pick(rng))):
+            latency = rng.uniform(*b.profile.latency_s)
+            fields, json_fields = self._generation_fields(b, latency, prompt_chars, model_ctx)
+            b.emit(
+                "output_regenerated",
+                rng.uniform(*ask_s) + latency,
+                json_fields,
+                output_id=oid,
+                **fields,
+            )
+            b.emit("output_viewed", rng.uniform(*view_s), output_id=oid)
+
+    def _decide(
+        self, b: _SessionBuilder, fu: _FeatureUser, c: _Compiled, oid: str, tenure_days: float
+    ) -> None:
+        """Verify an output, then hand it off, edit, copy, reject or leave it."""
+        rng = self.rng
+        p = b.profile
+        if rng.random() < p.inspect_rate:
+            check = "source_inspected" if rng.random() < SOURCE_CHECK_SHARE else "output_compared"
+            b.emit(check, rng.uniform(8.0, 90.0), output_id=oid)
+        copied = False
+        if rng.random() < p.copy_before_decide_rate:
+            b.emit("output_copied", rng.uniform(5.0, 60.0), output_id=oid, destination="clipboard")
+            copied = b.copied = True
+        outcome = self._outcome(fu, p, c, tenure_days)
+        think = rng.uniform(*p.read_seconds) + rng.uniform(*p.decide_seconds)
+        if p.hesitate_rate > 0 and rng.random() < p.hesitate_rate:
+            think += rng.uniform(*p.hesitate_seconds)
+        b.idle = False
+        if outcome == "accept":
+            self._handoff(b, c, oid, think)
+        elif outcome in ("edit_accept", "edit_only"):
+            self._edit(b, fu, c, oid, think)
+            if outcome == "edit_accept":
+                self._handoff(b, c, oid, rng.uniform(2.0, 20.0))
+        elif outcome == "copy":
+            if not copied:
+                b.emit("output_copied", think, output_id=oid, destination=p.copy_destination)
+                b.copied = True
+        elif outcome == "reject":
+            b.emit("output_rejected", think, output_id=oid)
+        else:
+            b.idle = not copied  # viewed and left alone
+        self._maybe_feedback(b, c, oid)
+
+    def _edit(
+        self, b: _SessionBuilder, fu: _FeatureUser, c: _Compiled, oid: str, think_s: float
+    ) -> None:
+        rng = self.rng
+        p = b.profile
+        heavy_share = PICKY_HEAVY_EDIT_SHARE if fu.picky else p.heavy_edit_share
+        heavy = heavy_share > 0 and rng.random() < heavy_share
+        distance = rng.uniform(*(p.heavy_edit_distance if heavy else p.edit_distance))
+        dominant_share = PICKY_DOMINANT_SHARE if fu.picky else p.dominant_correction_share
+        edit = {
+            "edit_distance": round(distance, 4),
+            "correction_type": (
+                fu.dominant_correction if rng.random() < dominant_share else c.corrections.pick(rng)
+            ),
+        }
+        edit_delay = think_s + rng.uniform(*p.edit_seconds)
+        if p.json_edit_share > 0 and rng.random() < p.json_edit_share:
+            b.emit("output_edited", edit_delay, edit, output_id=oid)
+        else:
+            b.emit("output_edited", edit_delay, output_id=oid, **edit)
+
+    def _maybe_feedback(self, b: _SessionBuilder, c: _Compiled, oid: str) -> None:
+        rng = self.rng
+        if rng.random() < b.profile.feedback_rate:
+            b.emit(
+                "feedback_given",
+                rng.uniform(2.0, 15.0),
+                output_id=oid,
+                rating=c.ratings.pick(rng),
+            )
+
+    # ---- suggestion bursts -------------------------------------------------------------------
+
+    def _run_burst(
+        self,
+        b: _SessionBuilder,
+        fu: _FeatureUser,
+        c: _Compiled,
+        burst: BurstShape,
+        tenure_days: float,
+    ) -> None:
+        """A writing burst: many quick suggestion requests, each taken, dismissed or ignored."""
+        rng = self.rng
+        lo, hi = burst.requests
+        extra = int(rng.expovariate(1 / burst.extra_requests_mean))
+        delay_s = rng.uniform(*b.profile.prompt_seconds)  # from opening to the first request
+        for _ in range(lo + min(extra, hi - lo)):
+            asked_us = self._suggest(b, fu, c, burst, delay_s, tenure_days)
+            if not b.alive:
+                return
+            gap_s = rng.uniform(*burst.request_gap_s)
+            if rng.random() < burst.pause_rate:
+                gap_s += rng.uniform(*burst.pause_s)
+            # the gap runs from one request to the next, whatever happened in between
+            delay_s = max(BURST_MIN_STEP_S, gap_s - (b.t - asked_us) / US)
+
+    def _suggest(
+        self,
+        b: _SessionBuilder,
+        fu: _FeatureUser,
+        c: _Compiled,
+        burst: BurstShape,
+        delay_s: float,
+        tenure_days: float,
+    ) -> int:
+        """One suggestion request and what the writer does with it; return its time."""
+        rng = self.rng
+        p = b.profile
+        prompt: dict[str, Any] = {}
+        if rng.random() >= burst.silent_prompt_share:
+            prompt["prompt_chars"] = rng.randint(*p.prompt_chars)
+        b.emit("prompt_submitted", delay_s, **prompt)
+        asked_us = b.t
+        latency = rng.uniform(*p.latency_s)
+        if rng.random() < p.fail_rate:
+            self._fail(b, c, latency)
+            return asked_us
+        prompt_chars = int(prompt.get("prompt_chars", 0))
+        model_ctx = rng.randint(*p.auto_context_chars)  # the text around the cursor
+        oid = self.new_id("o_")
+        fields, json_fields = self._generation_fields(b, latency, prompt_chars, model_ctx)
+        b.emit("output_generated", latency, json_fields, output_id=oid, **fields)
+        b.emit("output_viewed", rng.uniform(*burst.view_s), output_id=oid)
+        self._regenerate(b, c, oid, prompt_chars, model_ctx, burst.regenerate_s, burst.view_s)
+        outcome = self._outcome(fu, p, c, tenure_days)
+        decide_s = rng.uniform(*p.decide_seconds)
+        if outcome == "accept":
+            self._handoff(b, c, oid, decide_s)
+        elif outcome == "reject":
+            b.emit("output_rejected", decide_s, output_id=oid)
+        b.idle = outcome not in ("accept", "reject")
+        self._maybe_feedback(b, c, oid)
+        return asked_us
 
     def _run_user(self, p: FeatureProfile, target: int | None) -> bool:
         """Generate every session of one new user of ``p``; True once the target is reached."""
@@ -1314,6 +962,23 @@ class _Generator:
                     break
         self._progress(target)
         return self.events
+
+    # ---- delivery --------------------------------------------------------------------------
+
+    def deliver(self, good: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+        """The good events that survive delivery loss, and how many were lost.
+
+        Each client-side event is lost independently with ``loss_rate``; server-side events
+        always arrive. This runs before load times and injected rows are drawn, so those only
+        ever concern delivered events; without loss nothing is drawn and the log is the same
+        as one generated without the setting.
+        """
+        rate = self.cfg.loss_rate
+        if rate <= 0:
+            return good, 0
+        rng = self.rng
+        kept = [ev for ev in good if ev["_a"] in SERVER_SIDE_ACTIONS or rng.random() >= rate]
+        return kept, len(good) - len(kept)
 
     # ---- load times --------------------------------------------------------------------------
 
@@ -1464,35 +1129,73 @@ def _to_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=SCHEMA)
 
 
+def _session_counts(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Sessions per feature as the warehouse finds them in ``rows``.
+
+    A session with a client session_id stays one session; the events of one without it are
+    cut wherever they are more than the inactivity gap apart (which only happens once events
+    were lost in delivery). Unmapped rows take no part in sessions.
+    """
+    with_id: dict[str, set[int]] = {}
+    gap_times: dict[int, list[int]] = {}
+    feature_of: dict[int, str] = {}
+    for r in rows:
+        if r["_a"] is None:
+            continue
+        s: _Session = r["_s"]
+        if s.session_id is not None:
+            with_id.setdefault(s.feature, set()).add(s.key)
+        else:
+            gap_times.setdefault(s.key, []).append(r["t"])
+            feature_of[s.key] = s.feature
+    counts = {f: len(keys) for f, keys in with_id.items()}
+    for key, times in gap_times.items():
+        times.sort()
+        gaps = sum(1 for a, b in zip(times, times[1:], strict=False) if b - a > SESSION_GAP_US)
+        f = feature_of[key]
+        counts[f] = counts.get(f, 0) + 1 + gaps
+    return counts
+
+
+def _onset_date(cfg: GeneratorConfig, p: FeatureProfile) -> str | None:
+    """The ISO day from which a feature's profile changes, if it does."""
+    day = p.onset_day(cfg.days)
+    return None if day is None else (cfg.start_date + timedelta(days=day)).isoformat()
+
+
 def _feature_truth(
-    rows: Iterable[dict[str, Any]], profiles: Iterable[str]
-) -> dict[str, dict[str, int]]:
-    accept_names = frozenset(ACCEPT_ACTIONS)
+    rows: Sequence[dict[str, Any]], cfg: GeneratorConfig
+) -> dict[str, dict[str, Any]]:
     events: dict[str, int] = {}
-    sessions: dict[str, set[int]] = {}
     users: dict[str, set[str]] = {}
     generated: dict[str, set[str]] = {}
     accepted: dict[str, set[str]] = {}
+    accept_names = {
+        name: frozenset(ACCEPT_ACTIONS) | frozenset(KIND_ACCEPT_ACTIONS.get(p.kind, ()))
+        for name, p in cfg.profiles.items()
+    }
     for r in rows:
         s: _Session = r["_s"]
         f = s.feature
         events[f] = events.get(f, 0) + 1
-        sessions.setdefault(f, set()).add(s.key)
         users.setdefault(f, set()).add(s.user_id)
         action = r["_a"]
         if action == "output_generated":
             generated.setdefault(f, set()).add(r["output_id"])
-        elif action in accept_names:
+        elif action in accept_names[f]:
             accepted.setdefault(f, set()).add(r["output_id"])
+    sessions = _session_counts(rows)
     return {
         f: {
             "events": events.get(f, 0),
-            "sessions": len(sessions.get(f, ())),
+            "sessions": sessions.get(f, 0),
             "outputs_generated": len(generated.get(f, ())),
             "outputs_accepted": len(accepted.get(f, set()) & generated.get(f, set())),
             "users": len(users.get(f, ())),
+            "kind": p.kind,
+            "onset_date": _onset_date(cfg, p),
         }
-        for f in profiles
+        for f, p in cfg.profiles.items()
     }
 
 
@@ -1500,15 +1203,16 @@ def generate(cfg: GeneratorConfig) -> GeneratedLog:
     """Generate the log in memory: a table sorted by loaded_at, and its truth."""
     gen = _Generator(cfg)
     logger.info(
-        "generating ~%d events, seed %d, %s..%s%s",
+        "generating ~%d events, seed %d, %s..%s%s%s",
         cfg.events,
         cfg.seed,
         cfg.start_date.isoformat(),
         cfg.end_date.isoformat(),
         " (clean)" if cfg.clean else "",
+        f", {cfg.loss_rate:.0%} client-side loss" if cfg.loss_rate else "",
     )
-    good = gen.generate_good()
-    for ev in good:
+    good, lost = gen.deliver(gen.generate_good())
+    for ev in good:  # only delivered events are loaded (some of them days late)
         ev["event_id"] = gen.new_event_id()
         ev["lt"] = gen.loaded_at(ev["t"])
     if cfg.clean:
@@ -1532,9 +1236,11 @@ def generate(cfg: GeneratorConfig) -> GeneratedLog:
         "good_events": len(good) + len(kept),
         "duplicates": len(duplicates),
         "injected": injected,
-        "features": _feature_truth(good + kept, cfg.profiles),
+        "features": _feature_truth(good + kept, cfg),
         "start_date": cfg.start_date.isoformat(),
         "end_date": cfg.end_date.isoformat(),
+        "loss_rate": cfg.loss_rate,
+        "lost_events": lost,
     }
     return GeneratedLog(table=table, truth=truth)
 
