@@ -213,8 +213,9 @@ def assert_build_ran_everything(workdir: Path) -> None:
     assert any(r["unique_id"].endswith(".assert_source_rows_reconcile") for r in results)
 
 
-def generate_events(out_dir: Path, events: int, seed: int) -> dict[str, Any]:
-    """Write a synthetic event log with the generator's CLI; return its truth.json."""
+def generate_events(out_dir: Path, events: int, seed: int, loss: float = 0.0) -> dict[str, Any]:
+    """Write a synthetic event log with the generator's CLI (``loss``: share of client events
+    lost in delivery); return its truth.json."""
     completed = subprocess.run(
         [
             str(GENERATOR),
@@ -225,6 +226,8 @@ def generate_events(out_dir: Path, events: int, seed: int) -> dict[str, Any]:
             str(events),
             "--seed",
             str(seed),
+            "--loss",
+            str(loss),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

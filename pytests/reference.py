@@ -96,6 +96,7 @@ ACCEPTANCE_ACTIONS: frozenset[str] = frozenset(
 
 MAX_FUTURE_SKEW = timedelta(hours=24)
 SESSION_GAP = timedelta(minutes=30)
+#: The return window of a feature the catalogue does not list.
 RETURN_WINDOW = timedelta(days=14)
 
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "seeds"
@@ -137,6 +138,36 @@ def read_actions(seeds_dir: Path = SEEDS_DIR) -> dict[str, ActionInfo]:
                 action=row["action"],
                 stage=row["stage"] or None,
                 requires_output_id=row["requires_output_id"].strip().lower() == "true",
+            )
+            for row in csv.DictReader(handle)
+        }
+
+
+@dataclass(frozen=True)
+class FeatureEntry:
+    handoff_actions: frozenset[str]
+    return_window: timedelta
+
+
+DEFAULT_FEATURE = FeatureEntry(ACCEPTANCE_ACTIONS, RETURN_WINDOW)
+
+
+def read_feature_catalogue(seeds_dir: Path = SEEDS_DIR) -> dict[str, FeatureEntry]:
+    """The feature catalogue seed: feature -> its handoff actions and return window (an
+    empty cell takes the default)."""
+    with (seeds_dir / "ai_adoption_features.csv").open(newline="", encoding="utf-8") as handle:
+        return {
+            row["feature"]: FeatureEntry(
+                handoff_actions=(
+                    frozenset(row["handoff_actions"].split("|"))
+                    if row["handoff_actions"]
+                    else ACCEPTANCE_ACTIONS
+                ),
+                return_window=(
+                    timedelta(days=int(row["return_window_days"]))
+                    if row["return_window_days"]
+                    else RETURN_WINDOW
+                ),
             )
             for row in csv.DictReader(handle)
         }
@@ -492,9 +523,12 @@ def session_of(sessions: Mapping[tuple[str, ...], Session]) -> dict[int, tuple[s
 
 
 def roll_up_outputs(
-    events: Sequence[Event], sessions: Mapping[tuple[str, ...], Session]
+    events: Sequence[Event],
+    sessions: Mapping[tuple[str, ...], Session],
+    catalogue: Mapping[str, FeatureEntry],
 ) -> dict[str, Output]:
-    """One output per output_id that was generated; acceptance and copy-out flags."""
+    """One output per output_id that was generated; acceptance (the feature's handoff
+    actions) and copy-out flags (a copy that is not the feature's handoff)."""
     where = session_of(sessions)
     outputs: dict[str, Output] = {}
     for event in sorted(events, key=_order):
@@ -507,15 +541,18 @@ def roll_up_outputs(
         output = outputs.get(event.output_id) if event.output_id is not None else None
         if output is None:
             continue
-        if event.action in ACCEPTANCE_ACTIONS:
+        handoff = catalogue.get(output.feature, DEFAULT_FEATURE).handoff_actions
+        if event.action in handoff:
             output.is_accepted = True
         elif event.action == "output_copied":
             output.is_copied_out = True
     return outputs
 
 
-def mark_returns(sessions: Iterable[Session], data_as_of: datetime) -> None:
-    """Set is_return_eligible and is_returned on every session."""
+def mark_returns(
+    sessions: Iterable[Session], data_as_of: datetime, catalogue: Mapping[str, FeatureEntry]
+) -> None:
+    """Set is_return_eligible and is_returned on every session (the feature's window)."""
     by_job: dict[tuple[str, str, str], list[Session]] = defaultdict(list)
     for s in sessions:
         by_job[(s.user_id, s.feature, s.job_key)].append(s)
@@ -523,7 +560,7 @@ def mark_returns(sessions: Iterable[Session], data_as_of: datetime) -> None:
         group.sort(key=lambda s: s.started_at)
         starts = [s.started_at for s in group]
         for i, s in enumerate(group):
-            window_end = s.started_at + RETURN_WINDOW
+            window_end = s.started_at + catalogue.get(s.feature, DEFAULT_FEATURE).return_window
             s.is_return_eligible = window_end <= data_as_of
             # another session of the same job starting in [start, start + window]
             lo = bisect.bisect_left(starts, s.started_at)
@@ -614,11 +651,12 @@ def build_reference(rows: Sequence[Mapping[str, Any]], seeds_dir: Path = SEEDS_D
         else:
             day.duplicates += 1
 
+    catalogue = read_feature_catalogue(seeds_dir)
     sessions = sessionize(kept)
-    outputs = roll_up_outputs(kept, sessions)
+    outputs = roll_up_outputs(kept, sessions, catalogue)
     data_as_of = max((e.occurred_at for e in kept), default=None)
     if data_as_of is not None:
-        mark_returns(sessions.values(), data_as_of)
+        mark_returns(sessions.values(), data_as_of, catalogue)
     for output in outputs.values():
         session = sessions[output.session_key]
         session.output_ids.append(output.output_id)

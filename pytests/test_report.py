@@ -279,7 +279,13 @@ def expected_metrics(
 
     for row in rows(connection, _LATEST_JUDGED):
         feature = row["feature"]
-        for name in ("evidence_value", "evidence_threshold", "evidence_sample_size"):
+        for name in (
+            "evidence_value",
+            "evidence_lower",
+            "evidence_upper",
+            "evidence_threshold",
+            "evidence_sample_size",
+        ):
             expected[(feature, None, None, name)] = row[name]
         expected[(feature, None, None, "periods")] = row["periods"]
         expected[(feature, None, None, "periods_judged")] = row["periods_judged"]
@@ -318,6 +324,12 @@ def expected_fields(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, st
         "evidence_signal",
         "detected_shapes",
         "period_start",
+        "verdict_since",
+        "kind",
+        "risk",
+        "corroborated_by",
+        "watch_shapes",
+        "inconclusive_shapes",
     )
     expected: dict[tuple[str, str], str | None] = {}
     for row in rows(connection, _LATEST_JUDGED):

@@ -4,7 +4,8 @@
     rows_rejected + late_beyond_lookback on every row; the last is only
     non-zero after incremental runs missed rows that arrived later than the
     lookback allows (a full refresh, or a run with a wider lookback, reads
-    them). -#}
+    them). implied_views shows how many views the tracker lost: outputs
+    acted on without a view event, by the load day of their latest event. -#}
 {%- set late_seconds = var('ai_adoption_late_arrival_hours', 24) * 3600 -%}
 
 with
@@ -75,6 +76,18 @@ clean_days as (
 
 ),
 
+implied_days as (
+
+    {#- an output acted on without a recorded view: its view event was lost #}
+    select
+        cast(last_loaded_at as date) as load_date,
+        count(*) as implied_views
+    from {{ ref('fct_ai_outputs') }}
+    where is_view_implied
+    group by 1
+
+),
+
 final as (
 
     select
@@ -91,6 +104,7 @@ final as (
         coalesce(clean_days.unmapped_event_names, 0) as unmapped_event_names,
         coalesce(clean_days.orphan_output_events, 0) as orphan_output_events,
         coalesce(clean_days.late_arrivals, 0) as late_arrivals,
+        coalesce(implied_days.implied_views, 0) as implied_views,
         clean_days.first_occurred_at,
         clean_days.last_occurred_at
     from received
@@ -100,6 +114,8 @@ final as (
             or (received.load_date is null and arrivals.load_date is null)
     left join clean_days
         on received.load_date = clean_days.load_date
+    left join implied_days
+        on received.load_date = implied_days.load_date
 
 )
 

@@ -76,24 +76,30 @@ rolled_up as (
 
 stage_failures as (
 
-    {#- The stages of each shape shown to be below their bar. #}
+    {#- The stages of each shape shown to be below their bar, and whether any
+        of its stages is shown to be healthy (evidence against the shape when
+        none of its signals can be judged). #}
     select
         feature,
         period_start,
         shape,
-        {{ ai_adoption_listagg('stage', "', '", 'stage_order') }} as failing_stages
+        {{ ai_adoption_listagg(
+            "case when stage_status = 'below_bar' then stage end", "', '", 'stage_order'
+        ) }} as failing_stages,
+        count(case when stage_status = 'healthy' then 1 end) as healthy_stage_measures
     from (
         select distinct
             stages.feature,
             stages.period_start,
             shapes.shape,
             stages.stage,
-            stages.stage_order
+            stages.stage_order,
+            stages.stage_status
         from stages
         inner join shapes
             on {{ dbt.position("'|' || stages.stage || '|'", "'|' || shapes.stages || '|'") }} > 0
-        where stages.stage_status = 'below_bar'
-    ) as failing
+        where stages.stage_status in ('below_bar', 'healthy')
+    ) as judged_stages
     group by 1, 2, 3
 
 ),
@@ -114,6 +120,8 @@ statused as (
             when rolled_up.signals_firing > 0 then 'watch'
             when rolled_up.signals_inconclusive > 0 then 'inconclusive'
             when rolled_up.signals_judged > 0 then 'clear'
+            -- no signal could be judged, but a stage of the shape is shown healthy
+            when rolled_up.signals_applicable > 0 and stage_failures.healthy_stage_measures > 0 then 'clear'
             when rolled_up.signals_applicable > 0 then 'not_judged'
             else 'not_applicable'
         end as shape_status
@@ -139,7 +147,7 @@ final as (
         shape_status,
         shape_status = 'detected' as is_detected,
         shape_status = 'watch' as is_watch,
-        signals_judged > 0 as is_judged,
+        shape_status in ('detected', 'watch', 'inconclusive', 'clear') as is_judged,
         signals_applicable > 0 as is_applicable,
         corroborated_by,
         failing_stages,

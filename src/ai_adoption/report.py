@@ -851,11 +851,48 @@ def _evidence(item: FeatureReport, diagnosis: FeatureDiagnosis) -> str:
         _count_text(diagnosis.evidence_sample_size),
         feature=feature,
     )
+    lower = _metric(
+        "evidence_lower",
+        diagnosis.evidence_lower,
+        _signal_text(signal, diagnosis.evidence_lower),
+        feature=feature,
+    )
+    upper = _metric(
+        "evidence_upper",
+        diagnosis.evidence_upper,
+        _signal_text(signal, diagnosis.evidence_upper),
+        feature=feature,
+    )
+    level = f"{diagnosis.confidence_level * 100:g} %"
+    corroboration = _field(
+        "corroborated_by",
+        diagnosis.corroborated_by,
+        feature=feature,
+        text="a stage of its own below its bar"
+        if diagnosis.corroborated_by == "stage"
+        else "a second firing signal",
+    )
     return (
-        f"Evidence: {_field('evidence_signal', signal, feature=feature)} = {value}, "
-        f"firing {comparison} {threshold}, on a sample of {sample}. Detected shapes: "
+        f"Evidence: {_field('evidence_signal', signal, feature=feature)} = {value} "
+        f"({level} interval {lower} to {upper}), the whole interval {comparison.split()[0]} "
+        f"{threshold}, on a sample of {sample}; corroborated by {corroboration}. Detected shapes: "
         f"{_field('detected_shapes', diagnosis.detected_shapes, feature=feature)}."
     )
+
+
+def _notes(feature: str, diagnosis: FeatureDiagnosis) -> str:
+    """Watch notes and inconclusive shapes: shown, not counted as a verdict."""
+    parts = []
+    if diagnosis.watch_shapes:
+        watched = _field("watch_shapes", diagnosis.watch_shapes, feature=feature)
+        parts.append(
+            f"Watch: {watched} (a lone signal, {_esc(diagnosis.watch_signals or '')}, with no "
+            "failing stage of its own: not a verdict)."
+        )
+    if diagnosis.inconclusive_shapes:
+        unsure = _field("inconclusive_shapes", diagnosis.inconclusive_shapes, feature=feature)
+        parts.append(f"Inconclusive: {unsure} (an interval that holds its threshold).")
+    return f'<p class="notes">{" ".join(parts)}</p>' if parts else ""
 
 
 def _diagnosis_block(item: FeatureReport) -> str:
@@ -887,14 +924,20 @@ def _diagnosis_block(item: FeatureReport) -> str:
         text=diagnosis.last_healthy_stage or "none",
     )
     focus = _field("recommended_focus", diagnosis.recommended_focus, feature=feature)
+    since = _field("verdict_since", diagnosis.verdict_since, feature=feature)
+    kind = _field("kind", diagnosis.kind, feature=feature)
+    risk = _field("risk", diagnosis.risk, feature=feature)
+    defaults = "" if diagnosis.is_catalogued else " (not in the feature catalogue: defaults)"
     return f"""
 <div class="diagnosis">
   <p class="muted">Diagnosis of the period starting {period}
-  ({judged_text} of {periods_text} periods judged).</p>
-  <p><span class="{_shape_class(diagnosis.primary_shape)}">{shape}</span> {description}</p>
+  ({judged_text} of {periods_text} periods judged). Kind {kind}, {risk} risk{defaults}.</p>
+  <p><span class="{_shape_class(diagnosis.primary_shape)}">{shape}</span> {description}
+  The verdict holds since {since}.</p>
   <p>Break stage: {break_text}; last healthy stage: {healthy_text}.</p>
   {_chain(feature, item.stage_checks, diagnosis.break_stage)}
   <p>{_evidence(item, diagnosis)}</p>
+  {_notes(feature, diagnosis)}
   <p class="focus"><strong>Focus:</strong> {focus}</p>
 </div>"""
 

@@ -128,10 +128,13 @@ verdicts as (
     group by feature
 )
 select
-    ranked.feature, ranked.period_start, ranked.primary_shape, ranked.break_stage,
-    ranked.last_healthy_stage, ranked.evidence_signal, ranked.evidence_value,
-    ranked.evidence_threshold, ranked.evidence_sample_size, ranked.detected_shapes,
-    ranked.recommended_focus, verdicts.periods, verdicts.periods_insufficient
+    ranked.feature, ranked.period_start, ranked.kind, ranked.risk, ranked.is_catalogued,
+    ranked.primary_shape, ranked.verdict_since, ranked.break_stage, ranked.last_healthy_stage,
+    ranked.evidence_signal, ranked.evidence_value, ranked.evidence_lower, ranked.evidence_upper,
+    ranked.evidence_threshold, ranked.evidence_sample_size, ranked.confidence_level,
+    ranked.corroborated_by, ranked.detected_shapes, ranked.watch_shapes, ranked.watch_signals,
+    ranked.inconclusive_shapes, ranked.recommended_focus,
+    verdicts.periods, verdicts.periods_insufficient
 from ranked
 inner join verdicts on ranked.feature = verdicts.feature
 where ranked.recency = 1
@@ -145,17 +148,32 @@ class FeatureDiagnosis:
 
     feature: str
     period_start: str
+    kind: str
+    risk: str
+    is_catalogued: bool
     primary_shape: str
+    verdict_since: str
     break_stage: str | None
     last_healthy_stage: str | None
     evidence_signal: str | None
     evidence_value: float | None
+    evidence_lower: float | None
+    evidence_upper: float | None
     evidence_threshold: float | None
     evidence_sample_size: int | None
+    confidence_level: float
+    corroborated_by: str | None
     detected_shapes: str | None
+    watch_shapes: str | None
+    watch_signals: str | None
+    inconclusive_shapes: str | None
     recommended_focus: str
     periods: int
     periods_insufficient: int
+
+
+def _float_or_none(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 def feature_diagnoses(database: Path) -> list[FeatureDiagnosis]:
@@ -164,25 +182,70 @@ def feature_diagnoses(database: Path) -> list[FeatureDiagnosis]:
 
     with duckdb.connect(str(database), read_only=True) as connection:
         schema = find_schema(connection, "fct_ai_feature_diagnosis")
-        rows = connection.execute(_DIAGNOSIS_QUERY.format(schema=schema)).fetchall()
+        cursor = connection.execute(_DIAGNOSIS_QUERY.format(schema=schema))
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     return [
         FeatureDiagnosis(
-            feature=row[0],
-            period_start=str(row[1]),
-            primary_shape=row[2],
-            break_stage=row[3],
-            last_healthy_stage=row[4],
-            evidence_signal=row[5],
-            evidence_value=None if row[6] is None else float(row[6]),
-            evidence_threshold=None if row[7] is None else float(row[7]),
-            evidence_sample_size=None if row[8] is None else int(row[8]),
-            detected_shapes=row[9],
-            recommended_focus=row[10],
-            periods=int(row[11]),
-            periods_insufficient=int(row[12]),
+            feature=row["feature"],
+            period_start=str(row["period_start"]),
+            kind=row["kind"],
+            risk=row["risk"],
+            is_catalogued=bool(row["is_catalogued"]),
+            primary_shape=row["primary_shape"],
+            verdict_since=str(row["verdict_since"]),
+            break_stage=row["break_stage"],
+            last_healthy_stage=row["last_healthy_stage"],
+            evidence_signal=row["evidence_signal"],
+            evidence_value=_float_or_none(row["evidence_value"]),
+            evidence_lower=_float_or_none(row["evidence_lower"]),
+            evidence_upper=_float_or_none(row["evidence_upper"]),
+            evidence_threshold=_float_or_none(row["evidence_threshold"]),
+            evidence_sample_size=(
+                None if row["evidence_sample_size"] is None else int(row["evidence_sample_size"])
+            ),
+            confidence_level=float(row["confidence_level"]),
+            corroborated_by=row["corroborated_by"],
+            detected_shapes=row["detected_shapes"],
+            watch_shapes=row["watch_shapes"],
+            watch_signals=row["watch_signals"],
+            inconclusive_shapes=row["inconclusive_shapes"],
+            recommended_focus=row["recommended_focus"],
+            periods=int(row["periods"]),
+            periods_insufficient=int(row["periods_insufficient"]),
         )
         for row in rows
     ]
+
+
+def _bound(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def evidence_text(item: FeatureDiagnosis) -> str | None:
+    """The primary shape's evidence with its interval, or None when there is none."""
+    if item.evidence_signal is None or item.evidence_value is None:
+        return None
+    level = f"{item.confidence_level * 100:g}%"
+    text = (
+        f"{item.evidence_signal} = {item.evidence_value:.3f} ({level} interval "
+        f"{_bound(item.evidence_lower)} to {_bound(item.evidence_upper)}, threshold "
+        f"{item.evidence_threshold:g}, sample {item.evidence_sample_size})"
+    )
+    if item.corroborated_by:
+        by = "its stage" if item.corroborated_by == "stage" else "a second signal"
+        text += f", corroborated by {by}"
+    return text
+
+
+def watch_text(item: FeatureDiagnosis) -> str | None:
+    """Watch notes and inconclusive shapes, or None when there are none."""
+    parts = []
+    if item.watch_shapes:
+        parts.append(f"watch {item.watch_shapes} (lone signal: {item.watch_signals})")
+    if item.inconclusive_shapes:
+        parts.append(f"inconclusive {item.inconclusive_shapes}")
+    return "; ".join(parts) or None
 
 
 def format_diagnoses(diagnoses: list[FeatureDiagnosis]) -> str:
@@ -190,20 +253,22 @@ def format_diagnoses(diagnoses: list[FeatureDiagnosis]) -> str:
     lines = ["diagnosis (latest judged period per feature):"]
     for item in diagnoses:
         judged = item.periods - item.periods_insufficient
+        catalogue = "" if item.is_catalogued else ", not in the catalogue: defaults"
         lines.append(
             f"  {item.feature:<16} {item.primary_shape:<20} period {item.period_start} "
-            f"({judged} of {item.periods} periods judged)"
+            f"({judged} of {item.periods} periods judged), since {item.verdict_since}"
         )
+        lines.append(f"  {'':<16} kind: {item.kind}, {item.risk} risk{catalogue}")
         chain = f"breaks at {item.break_stage}" if item.break_stage else "no stage below its bar"
         if item.last_healthy_stage:
             chain += f", last healthy stage {item.last_healthy_stage}"
         lines.append(f"  {'':<16} chain: {chain}")
-        if item.evidence_signal is not None and item.evidence_value is not None:
-            lines.append(
-                f"  {'':<16} evidence: {item.evidence_signal} = {item.evidence_value:.3f} "
-                f"(threshold {item.evidence_threshold:g}, sample {item.evidence_sample_size}); "
-                f"detected: {item.detected_shapes}"
-            )
+        evidence = evidence_text(item)
+        if evidence is not None:
+            lines.append(f"  {'':<16} evidence: {evidence}; detected: {item.detected_shapes}")
+        notes = watch_text(item)
+        if notes is not None:
+            lines.append(f"  {'':<16} {notes}")
         lines.append(f"  {'':<16} focus: {item.recommended_focus}")
     return "\n".join(lines)
 
