@@ -9,6 +9,8 @@ STAMP := $(VENV)/.installed
 
 EVENTS ?= 200000
 SEED ?= 42
+# share of client-side events the sample tracker loses in delivery, as real ones do
+LOSS ?= 0.25
 DATA ?= data/events
 DB ?= target/ai_adoption.duckdb
 DBT_ARGS := --profiles-dir .
@@ -41,8 +43,8 @@ browser:  ## headless Chromium for the tests that render the report and the docs
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-data: $(STAMP)  ## generate the sample event log (EVENTS, SEED, DATA)
-	$(BIN)/ai-adoption generate --out $(DATA) --events $(EVENTS) --seed $(SEED)
+data: $(STAMP)  ## generate the sample event log (EVENTS, SEED, LOSS, DATA)
+	$(BIN)/ai-adoption generate --out $(DATA) --events $(EVENTS) --seed $(SEED) --loss $(LOSS)
 
 build: $(STAMP)  ## dbt build on the events in DATA (DuckDB file DB)
 	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt build $(DBT_ARGS) --vars $(SOURCE_VARS)

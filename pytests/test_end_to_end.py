@@ -57,6 +57,8 @@ RATIOS: dict[str, tuple[str, str]] = {
     "manual_context_rate": ("manual_context_sessions", "sessions_with_prompt"),
     "slow_decision_rate": ("slow_decision_outputs", "decided_outputs"),
     "correction_loop_user_rate": ("correction_loop_users", "editing_users"),
+    "output_handoff_rate": ("clean_handoff_outputs", "outputs_generated"),
+    "unchecked_acceptance_rate": ("unchecked_accepted_outputs", "outputs_accepted"),
 }
 
 #: Per-feature counts: the reference's name -> (SQL over fct_ai_sessions / fct_ai_outputs,

@@ -111,11 +111,11 @@ chained as (
                 as previous_{{ name }}_measured,
             {{ ai_adoption_ratio('periods.' ~ parts[0], 'periods.' ~ parts[1]) }} as current_{{ name }}_rate,
         {%- endfor %}
-        lag(periods.period_start) over (partition by periods.feature order by periods.period_start)
-            as previous_period_start,
         {%- for name, parts in changes.items() %}
-            periods.{{ parts[1] }} as current_{{ name }}_measured{{ ',' if not loop.last }}
+            periods.{{ parts[1] }} as current_{{ name }}_measured,
         {%- endfor %}
+        lag(periods.period_start) over (partition by periods.feature order by periods.period_start)
+            as previous_period_start
     from periods
     inner join stage_rates
         on
@@ -275,9 +275,10 @@ onset as (
 
     select
         *,
-        min(period_start) over (partition by feature, verdict_streak) as verdict_since,
         {%- for name in changes %}
-            {%- set previous_rate = ai_adoption_ratio('previous_' ~ name ~ '_passed', 'previous_' ~ name ~ '_measured') %}
+            {%- set previous_rate = ai_adoption_ratio(
+                'previous_' ~ name ~ '_passed', 'previous_' ~ name ~ '_measured'
+            ) %}
             {%- set interval = ai_adoption_difference_interval(
                 'current_' ~ name ~ '_rate', 'current_' ~ name ~ '_measured',
                 previous_rate, 'previous_' ~ name ~ '_measured', z
@@ -287,8 +288,9 @@ onset as (
             case
                 when current_{{ name }}_measured > 0 and previous_{{ name }}_measured > 0
                     then {{ interval.lower }} > 0 or {{ interval.upper }} < 0
-            end as is_{{ name }}_change_significant{{ ',' if not loop.last }}
+            end as is_{{ name }}_change_significant,
         {%- endfor %}
+        min(period_start) over (partition by feature, verdict_streak) as verdict_since
     from streaks
 
 ),

@@ -55,7 +55,7 @@ thresholds as (
             else cast(threshold as {{ double_type }})
         end as threshold
         {%- else %}
-        cast(threshold as {{ double_type }}) as threshold
+            cast(threshold as {{ double_type }}) as threshold
         {%- endif %}
     from {{ ref('ai_adoption_signal_thresholds') }}
 
