@@ -42,6 +42,16 @@
 {% endmacro %}
 
 
+{#- Numeric columns that count or cost something and so can never be
+    negative. -#}
+{% macro ai_adoption_non_negative_columns() %}
+    {{ return([
+        'prompt_chars', 'context_chars', 'output_chars', 'latency_ms',
+        'input_tokens', 'output_tokens', 'cost_usd',
+    ]) }}
+{% endmacro %}
+
+
 {#- Every rejection reason, in the order rows are checked: a row gets the first
     reason that applies. -#}
 {% macro ai_adoption_rejection_reasons() %}
@@ -53,8 +63,11 @@
     {%- for name in ai_adoption_numeric_columns() -%}
         {%- do reasons.append('unparseable_' ~ name) -%}
     {%- endfor -%}
+    {%- do reasons.extend(['future_occurred_at', 'implausible_occurred_at']) -%}
+    {%- for name in ai_adoption_non_negative_columns() -%}
+        {%- do reasons.append('negative_' ~ name) -%}
+    {%- endfor -%}
     {%- do reasons.extend([
-        'future_occurred_at',
         'edit_distance_out_of_range',
         'rating_out_of_range',
         'missing_output_id',

@@ -36,9 +36,10 @@
 
 
 {#- try_cast for PostgreSQL: null unless the text has the shape the cast
-    accepts, so the cast never raises. Integers round half away from zero
-    like DuckDB's; doubles out of the double range and integers out of the
-    bigint range give null. Timestamps: more than six fractional digits are
+    accepts, so the cast never raises. Integers must be written as integers
+    (a fraction of zeros at most); doubles must be finite decimal numbers;
+    doubles out of the double range and integers out of the bigint range
+    give null. Timestamps: more than six fractional digits are
     cut (as DuckDB does); with an offset the instant is converted to UTC,
     without one it is taken as UTC. The session time zone plays no part. -#}
 {% macro postgres__ai_adoption_try_cast(expression, kind) -%}
@@ -53,10 +54,10 @@
         end
     {%- elif kind == 'integer' -%}
         case
-            when {{ expression }} ~ '{{ number }}'
+            when {{ expression }} ~ '^[[:space:]]*[+-]?[0-9]+([.]0*)?[[:space:]]*$'
                 then case
-                    when abs(round(cast({{ expression }} as numeric))) <= 9223372036854775807
-                        then cast(round(cast({{ expression }} as numeric)) as bigint)
+                    when abs(cast({{ expression }} as numeric)) <= 9223372036854775807
+                        then cast(cast({{ expression }} as numeric) as bigint)
                 end
         end
     {%- elif kind == 'double' -%}
@@ -68,12 +69,6 @@
                         between 2.2250738585072014e-308 and 1.7976931348623157e308
                         then cast({{ expression }} as double precision)
                 end
-            when {{ expression }} ~* '^[[:space:]]*[+-]?nan[[:space:]]*$'
-                then cast('NaN' as double precision)
-            when {{ expression }} ~* '^[[:space:]]*[+]?inf(inity)?[[:space:]]*$'
-                then cast('Infinity' as double precision)
-            when {{ expression }} ~* '^[[:space:]]*-inf(inity)?[[:space:]]*$'
-                then cast('-Infinity' as double precision)
         end
     {%- else -%}
         {{ exceptions.raise_compiler_error(

@@ -23,9 +23,9 @@
 {% macro duckdb__ai_adoption_read_files(path) %}
     {%- set lowered = path | lower -%}
     {%- if lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.tsv') -%}
-        {{ return("read_csv('" ~ path ~ "', union_by_name = true, all_varchar = true, header = true)") }}
+        {{ return("read_csv(" ~ ai_adoption_literal(path) ~ ", union_by_name = true, all_varchar = true, header = true)") }}
     {%- elif lowered.endswith('.parquet') or lowered.endswith('.pq') -%}
-        {{ return("read_parquet('" ~ path ~ "', union_by_name = true)") }}
+        {{ return("read_parquet(" ~ ai_adoption_literal(path) ~ ", union_by_name = true)") }}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "var ai_adoption_source_path must end in .parquet, .pq, .csv, .csv.gz or .tsv "

@@ -4,41 +4,24 @@
     incremental macros sit beside their default in their own files. -#}
 
 
-{#- Text matching the input contract's number and timestamp shapes (the same
-    patterns the Python reference uses); Spark's own casts accept more
-    (a trailing 'd', a year alone) and, under try_cast, fewer (an integer
-    written as 4.0). -#}
-{% macro ai_adoption_spark_number_pattern() -%}
-    '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$'
-{%- endmacro %}
-
-{% macro ai_adoption_spark_timestamp_pattern() -%}
-    '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}([.][0-9]+)?)?)?[ ]*(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$'
-{%- endmacro %}
-
-
-{#- Text to a logical type, null when it does not parse, read as DuckDB
-    reads it: integers written with a fraction or an exponent are rounded
-    half away from zero; NaN and infinities are doubles. A timestamp with Z
-    or an offset is converted to UTC, one without is read in the session
-    time zone (UTC in the bundled profile). -#}
+{#- Text to a logical type, null unless it has the contract's shape (see
+    ai_adoption_try_cast); Spark's own casts accept more (a trailing 'd', a
+    year alone). A timestamp with Z or an offset is converted to UTC, one
+    without is read in the session time zone (UTC in the bundled profile). -#}
 {% macro spark__ai_adoption_try_cast(expression, kind) -%}
     {%- if kind == 'integer' -%}
         case
-            when {{ expression }} rlike '^[+-]?[0-9]+$' then try_cast({{ expression }} as bigint)
-            when {{ expression }} rlike {{ ai_adoption_spark_number_pattern() }}
-                then try_cast(round(try_cast({{ expression }} as double)) as bigint)
+            when {{ expression }} rlike '{{ ai_adoption_integer_pattern() }}'
+                then try_cast(regexp_replace({{ expression }}, '[.]0*$', '') as bigint)
         end
     {%- elif kind == 'double' -%}
         case
-            when {{ expression }} rlike {{ ai_adoption_spark_number_pattern() }}
-                then try_cast({{ expression }} as double)
-            when lower({{ expression }}) in ('nan', '+nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity')
+            when {{ expression }} rlike '{{ ai_adoption_number_pattern() }}'
                 then try_cast({{ expression }} as double)
         end
     {%- elif kind == 'timestamp' -%}
         case
-            when {{ expression }} rlike {{ ai_adoption_spark_timestamp_pattern() }}
+            when {{ expression }} rlike '{{ ai_adoption_timestamp_pattern() }}'
                 then try_cast(regexp_replace({{ expression }}, '[ ]+(Z|[+-][0-9:]+)$', '$1') as timestamp)
         end
     {%- else -%}

@@ -149,6 +149,7 @@ def duckdb_invocation(
     *,
     extra_args: Sequence[str] = (),
     extra_vars: Mapping[str, Any] | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """A dbt command on the DuckDB file ``workdir``/warehouse.duckdb, reading ``source_path``."""
     dbt_vars: dict[str, Any] = {"ai_adoption_source_path": str(source_path)}
@@ -159,6 +160,7 @@ def duckdb_invocation(
         env={
             "AI_ADOPTION_DUCKDB_PATH": str(workdir / "warehouse.duckdb"),
             "AI_ADOPTION_TARGET": "dev",
+            **(extra_env or {}),
         },
         extra_args=extra_args,
         dbt_vars=dbt_vars,
@@ -172,6 +174,7 @@ def run_dbt(
     command: str = "build",
     extra_args: Sequence[str] = (),
     extra_vars: Mapping[str, Any] | None = None,
+    extra_env: Mapping[str, str] | None = None,
     check: bool = True,
 ) -> DbtRun:
     """Run dbt against the repo with its state under ``workdir``.
@@ -179,7 +182,12 @@ def run_dbt(
     With ``check`` a non-zero exit fails the calling test, showing the tail of dbt's output.
     """
     args, env = duckdb_invocation(
-        workdir, source_path, command, extra_args=extra_args, extra_vars=extra_vars
+        workdir,
+        source_path,
+        command,
+        extra_args=extra_args,
+        extra_vars=extra_vars,
+        extra_env=extra_env,
     )
     return execute_dbt(args, env, workdir, db=workdir / "warehouse.duckdb", check=check)
 

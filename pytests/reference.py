@@ -69,6 +69,19 @@ NUMERIC_COLUMNS: tuple[str, ...] = tuple(
     name for name, kind in OPTIONAL_COLUMNS.items() if kind in ("integer", "double")
 )
 
+#: Counts, lengths, latency and cost: never negative.
+NON_NEGATIVE_COLUMNS: tuple[str, ...] = (
+    "prompt_chars",
+    "context_chars",
+    "output_chars",
+    "latency_ms",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+)
+#: Events before this are implausible (a clock or export default).
+MIN_OCCURRED_AT = datetime(2000, 1, 1)
+
 #: Every rejection reason, in the order a row is checked (the first that applies wins).
 REJECTION_REASONS: tuple[str, ...] = (
     *(f"missing_{name}" for name in REQUIRED_COLUMNS),
@@ -77,6 +90,8 @@ REJECTION_REASONS: tuple[str, ...] = (
     "unparseable_loaded_at",
     *(f"unparseable_{name}" for name in NUMERIC_COLUMNS),
     "future_occurred_at",
+    "implausible_occurred_at",
+    *(f"negative_{name}" for name in NON_NEGATIVE_COLUMNS),
     "edit_distance_out_of_range",
     "rating_out_of_range",
     "missing_output_id",
@@ -186,7 +201,7 @@ _TIMESTAMP = re.compile(
     r"(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?"
     r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
-_INTEGER = re.compile(r"^[+-]?\d+$")
+_INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
 _DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -245,28 +260,31 @@ def parse_number(value: Any, kind: str) -> float | int | None:
     if isinstance(value, int):
         return value if kind == "integer" else float(value)
     if isinstance(value, float):
-        if math.isnan(value):
+        if not math.isfinite(value):
             return None
-        return round(value) if kind == "integer" else value
+        if kind == "integer":
+            return int(value) if value.is_integer() else None
+        return value
     text = as_text(value)
     if text is None:
         return None
-    if kind == "integer" and _INTEGER.match(text):
-        return int(text)
+    if kind == "integer":
+        return int(text.split(".")[0]) if _INTEGER.match(text) else None
     if _DECIMAL.match(text):
         number = float(text)
-        return round(number) if kind == "integer" else number
+        return number if math.isfinite(number) else None
     return None
 
 
 def _is_malformed_json(raw: Any) -> bool:
+    """Text in `properties` that is not a JSON object (an array or scalar has no keys)."""
     if not isinstance(raw, str) or not raw.strip():
         return False
     try:
-        json.loads(raw)
+        parsed = json.loads(raw)
     except json.JSONDecodeError:
         return True
-    return False
+    return not isinstance(parsed, dict)
 
 
 def _properties(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -384,8 +402,17 @@ def check_row(
         assert occurred_at is not None
         # without loaded_at, the time of the run is the bound
         bound = loaded_at if loaded_at is not None else datetime.now(UTC).replace(tzinfo=None)
+        negative = [
+            name
+            for name in NON_NEGATIVE_COLUMNS
+            if (number := numbers[name]) is not None and number < 0
+        ]
         if occurred_at > bound + MAX_FUTURE_SKEW:
             reason = "future_occurred_at"
+        elif occurred_at < MIN_OCCURRED_AT:
+            reason = "implausible_occurred_at"
+        elif negative:
+            reason = f"negative_{negative[0]}"
         elif edit_distance is not None and not 0 <= edit_distance <= 1:
             reason = "edit_distance_out_of_range"
         elif rating is not None and not -1 <= rating <= 1:

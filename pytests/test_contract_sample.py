@@ -96,6 +96,12 @@ def test_sample_covers_every_case() -> None:
         "edit_distance_out_of_range",
         "rating_out_of_range",
         "missing_output_id",
+        "unparseable_rating",
+        "unparseable_output_chars",
+        "unparseable_cost_usd",
+        "negative_output_tokens",
+        "implausible_occurred_at",
+        "malformed_properties",
     ):
         assert reasons[kind] >= 1, kind
     good_ids = Counter(r["event_id"] for r in rows if not r["expected_rejection_reason"])

@@ -7,6 +7,7 @@ never from the models under test.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -511,6 +512,7 @@ def test_daily_counts_equal_fact_counts(con: duckdb.DuckDBPyConnection, column: 
 
 PRIVACY_EVENTS = 2_000
 PRIVACY_SEED = 11
+HASH_KEY = "a team's own secret"
 
 
 @pytest.fixture(scope="module")
@@ -525,6 +527,7 @@ def hashed_warehouse(
         root,
         data_dir / "*.parquet",
         extra_vars={"ai_adoption_hash_user_ids": True},
+        extra_env={"AI_ADOPTION_HASH_KEY": HASH_KEY},
         extra_args=QUICK_BUILD_EXCLUDES,
     )
     raw_ids = {
@@ -574,3 +577,35 @@ def test_hashed_ids_do_not_leave_staging(hashed_warehouse: tuple[Path, set[str]]
         assert users > 0, "hashing must keep the users, only disguised"
     finally:
         con.close()
+
+
+def test_hashed_ids_are_keyed_sha256(hashed_warehouse: tuple[Path, set[str]]) -> None:
+    """Each hashed id is SHA-256 of the key, '|' and the id: recomputable with the key only."""
+    db, raw_ids = hashed_warehouse
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = {
+            row[0] for row in con.execute(f"select user_id from {MARTS}.fct_ai_sessions").fetchall()
+        }
+    finally:
+        con.close()
+    keyed = {hashlib.sha256(f"{HASH_KEY}|{raw}".encode()).hexdigest() for raw in raw_ids}
+    unkeyed = {hashlib.md5(raw.encode()).hexdigest() for raw in raw_ids}  # noqa: S324
+    assert stored and stored <= keyed
+    assert not stored & unkeyed
+
+
+def test_hashing_without_a_key_fails_clearly(tmp_path: Path, dbt_runner: DbtRunner) -> None:
+    data_dir = tmp_path / "events"
+    generate_events(data_dir, 200, PRIVACY_SEED)
+    run = dbt_runner(
+        tmp_path,
+        data_dir / "*.parquet",
+        command="run",
+        extra_vars={"ai_adoption_hash_user_ids": True},
+        extra_env={"AI_ADOPTION_HASH_KEY": ""},
+        extra_args=("--select", "int_ai_events_sessionized"),
+        check=False,
+    )
+    assert run.returncode != 0
+    assert "AI_ADOPTION_HASH_KEY is empty or not set" in run.output

@@ -4,8 +4,10 @@
     rows_rejected + late_beyond_lookback on every row; the last is only
     non-zero after incremental runs missed rows that arrived later than the
     lookback allows (a full refresh, or a run with a wider lookback, reads
-    them). implied_views shows how many views the tracker lost: outputs
-    acted on without a view event, by the load day of their latest event. -#}
+    them). conflicting_duplicates counts the duplicates that disagree with
+    the kept copy; implied_views shows how many views the tracker lost:
+    outputs acted on without a view event, by the load day of their latest
+    event. -#}
 {%- set late_seconds = var('ai_adoption_late_arrival_hours', 24) * 3600 -%}
 
 with
@@ -76,6 +78,30 @@ clean_days as (
 
 ),
 
+conflicting_days as (
+
+    {#- a duplicate whose user, feature, event name or day differs from the
+        kept copy: the same event_id sent for two different events #}
+    select
+        cast(duplicate.effective_loaded_at as date) as load_date,
+        count(*) as conflicting_duplicates
+    from checked as duplicate
+    inner join checked as kept
+        on duplicate.event_id = kept.event_id
+    where
+        duplicate.is_duplicate
+        and kept.rejection_reason is null
+        and kept.copy_rank = 1
+        and (
+            duplicate.user_id != kept.user_id
+            or duplicate.feature != kept.feature
+            or duplicate.event_name != kept.event_name
+            or cast(duplicate.occurred_at as date) != cast(kept.occurred_at as date)
+        )
+    group by 1
+
+),
+
 implied_days as (
 
     {#- an output acted on without a recorded view: its view event was lost #}
@@ -95,6 +121,7 @@ final as (
         received.rows_received,
         coalesce(arrivals.events_clean, 0) as events_clean,
         coalesce(arrivals.duplicates, 0) as duplicates,
+        coalesce(conflicting_days.conflicting_duplicates, 0) as conflicting_duplicates,
         {%- for reason in ai_adoption_rejection_reasons() %}
             coalesce(arrivals.rejected_{{ reason }}, 0) as rejected_{{ reason }},
         {%- endfor %}
@@ -114,6 +141,8 @@ final as (
             or (received.load_date is null and arrivals.load_date is null)
     left join clean_days
         on received.load_date = clean_days.load_date
+    left join conflicting_days
+        on received.load_date = conflicting_days.load_date
     left join implied_days
         on received.load_date = implied_days.load_date
 

@@ -1,4 +1,6 @@
 {{ ai_adoption_incremental_config('load_partition_date', partition_by='load_partition_date') }}
+{{ config(post_hook="{{ ai_adoption_warn_if_no_events() }}") }}
+{%- do ai_adoption_check_event_map() -%}
 
 {#- The event ledger. One row per source row: typed values, the canonical
     action, the first rejection reason that applies (null for a good row) and
@@ -9,9 +11,11 @@
 {%- set optional = ai_adoption_optional_columns() -%}
 {%- set numeric = ai_adoption_numeric_columns() -%}
 {%- set lowered = ['entry_point', 'context_source', 'correction_type'] -%}
-{%- set raw_columns = ai_adoption_required_columns() + (optional.keys() | list) + ['properties'] -%}
+{%- set raw_columns = ai_adoption_required_columns() + (optional.keys() | list) -%}
 {%- set typed_columns = ai_adoption_required_columns() + (optional.keys() | list)
     + ['action', 'stage', 'requires_output_id'] -%}
+{%- set min_occurred_at = 'cast(' ~ ai_adoption_literal(var('ai_adoption_min_occurred_at')) ~ ' as '
+    ~ ai_adoption_type('timestamp') ~ ')' -%}
 {%- if is_incremental() -%}
     {%- set cutoff = ai_adoption_incremental_cutoff(this, 'effective_loaded_at') -%}
 {%- endif -%}
@@ -45,10 +49,10 @@ team_map as (
 
 mapping_candidates as (
 
-    {%- for event_name, action in var('ai_adoption_event_map', {}).items() %}
+    {%- for event_name, action in var('ai_adoption_event_map').items() %}
     select
-        '{{ event_name }}' as event_name,
-        '{{ action }}' as action,
+        {{ ai_adoption_literal(event_name) }} as event_name,
+        {{ ai_adoption_literal(action) }} as action,
         1 as priority
     union all
     {%- endfor %}
@@ -124,7 +128,10 @@ checked as {{ ai_adoption_materialized_cte() }}(
                 when {{ name }} is null and nullif(trim(raw_{{ name }}), '') is null
                     then 'missing_{{ name }}'
             {%- endfor %}
-            when nullif(trim(raw_properties), '') is not null and not {{ ai_adoption_json_is_valid('raw_properties') }}
+            -- properties must be a JSON object: an array or a scalar has no keys to read
+            when
+                nullif(trim(raw_properties), '') is not null
+                and (not {{ ai_adoption_json_is_valid('raw_properties') }} or left(trim(raw_properties), 1) != '{')
                 then 'malformed_properties'
             when occurred_at is null then 'unparseable_occurred_at'
             when loaded_at is null and nullif(trim(raw_loaded_at), '') is not null
@@ -139,6 +146,11 @@ checked as {{ ai_adoption_materialized_cte() }}(
                 'coalesce(loaded_at, ' ~ ai_adoption_current_timestamp() ~ ')'
             ) }}
                 then 'future_occurred_at'
+            -- no product of this kind logged events before the floor (var ai_adoption_min_occurred_at)
+            when occurred_at < {{ min_occurred_at }} then 'implausible_occurred_at'
+            {%- for name in ai_adoption_non_negative_columns() %}
+                when {{ name }} < 0 then 'negative_{{ name }}'
+            {%- endfor %}
             when edit_distance < 0 or edit_distance > 1 then 'edit_distance_out_of_range'
             when rating < -1 or rating > 1 then 'rating_out_of_range'
             when requires_output_id and output_id is null then 'missing_output_id'
@@ -150,11 +162,17 @@ checked as {{ ai_adoption_materialized_cte() }}(
 batch as (
 
     {#- Raw text is kept for rejected rows only: a good row is fully described
-        by its typed values, and narrow rows keep the ranking below cheap. #}
+        by its typed values, and narrow rows keep the ranking below cheap. Of
+        `properties` only its length is kept: the contract's keys are in the
+        raw columns already, and any other key (a prompt, a name) never
+        reaches a table. #}
     select
         {%- for name in raw_columns %}
             case when rejection_reason is not null then raw_{{ name }} end as raw_{{ name }},
         {%- endfor %}
+        case
+            when rejection_reason is not null then cast(length(raw_properties) as {{ ai_adoption_type('integer') }})
+        end as raw_properties_chars,
         {%- for name in typed_columns %}
             {{ name }},
         {%- endfor %}
@@ -270,6 +288,7 @@ final as (
         {%- for name in raw_columns %}
             raw_{{ name }},
         {%- endfor %}
+        raw_properties_chars,
         {%- for name in typed_columns %}
             {{ name }},
         {%- endfor %}
@@ -284,6 +303,7 @@ final as (
         {%- for name in raw_columns %}
             raw_{{ name }},
         {%- endfor %}
+        raw_properties_chars,
         {%- for name in typed_columns %}
             {{ name }},
         {%- endfor %}

@@ -1,5 +1,8 @@
 {#- One row per rejected source row, with the reason and every contract
-    column as it arrived (text). Nothing is dropped silently. -#}
+    column as it arrived (text, from the real column or the same key of
+    `properties`). Nothing is dropped silently. Of `properties` only its
+    length is kept: other keys may hold what a team should not store (a
+    prompt, a name). -#}
 
 with
 
@@ -16,7 +19,7 @@ final as (
         {%- for name in ai_adoption_required_columns() + (ai_adoption_optional_columns().keys() | list) %}
             raw_{{ name }} as {{ name }},
         {%- endfor %}
-        raw_properties as properties,
+        raw_properties_chars as properties_chars,
         cast(effective_loaded_at as date) as load_date,
         rejection_reason
     from rejected
