@@ -59,7 +59,9 @@
     {%- for name in ai_adoption_required_columns() -%}
         {%- do reasons.append('missing_' ~ name) -%}
     {%- endfor -%}
-    {%- do reasons.extend(['malformed_properties', 'unparseable_occurred_at', 'unparseable_loaded_at']) -%}
+    {%- do reasons.extend([
+        'malformed_properties', 'miscased_properties_key', 'unparseable_occurred_at', 'unparseable_loaded_at',
+    ]) -%}
     {%- for name in ai_adoption_numeric_columns() -%}
         {%- do reasons.append('unparseable_' ~ name) -%}
     {%- endfor -%}

@@ -86,6 +86,7 @@ MIN_OCCURRED_AT = datetime(2000, 1, 1)
 REJECTION_REASONS: tuple[str, ...] = (
     *(f"missing_{name}" for name in REQUIRED_COLUMNS),
     "malformed_properties",
+    "miscased_properties_key",
     "unparseable_occurred_at",
     "unparseable_loaded_at",
     *(f"unparseable_{name}" for name in NUMERIC_COLUMNS),
@@ -287,6 +288,14 @@ def _is_malformed_json(raw: Any) -> bool:
     return not isinstance(parsed, dict)
 
 
+def _has_miscased_key(raw: Any) -> bool:
+    """A key of the `properties` object that is a contract column but for its case."""
+    if not isinstance(raw, str) or not raw.strip():
+        return False
+    parsed = json.loads(raw)
+    return any(key.lower() in OPTIONAL_COLUMNS and key not in OPTIONAL_COLUMNS for key in parsed)
+
+
 def _properties(row: Mapping[str, Any]) -> dict[str, Any]:
     raw = row.get("properties")
     if not isinstance(raw, str) or not raw.strip():
@@ -351,6 +360,7 @@ class CheckedRow:
     raw_occurred_at: str | None
     load_time: datetime | None
     event: Event | None
+    has_loaded_at: bool = False
 
 
 def map_action(
@@ -387,6 +397,8 @@ def check_row(
             break
     if reason is None and _is_malformed_json(row.get("properties")):
         reason = "malformed_properties"
+    if reason is None and _has_miscased_key(row.get("properties")):
+        reason = "miscased_properties_key"
     if reason is None and occurred_at is None:
         reason = "unparseable_occurred_at"
     if reason is None and loaded_at is None and texts["loaded_at"] is not None:
@@ -447,6 +459,7 @@ def check_row(
         raw_occurred_at=raw["occurred_at"],
         load_time=load_time,
         event=event,
+        has_loaded_at=loaded_at is not None,
     )
 
 
@@ -640,9 +653,21 @@ class Reference:
         }
 
 
-def _copy_order(c: CheckedRow) -> tuple[datetime, datetime, int]:
+def _copy_order(c: CheckedRow) -> tuple[datetime, datetime, bool, str, str, str, int]:
+    """Copies of an event, the kept one first: earliest loaded (a copy without loaded_at
+    counts as loaded when it occurred), then earliest occurred, then one whose load time is
+    known, then by content, so that the order of the rows in the source plays no part."""
     assert c.event is not None
-    return (c.event.loaded_at, c.event.occurred_at, c.row_index)
+    e = c.event
+    return (
+        e.loaded_at,
+        e.occurred_at,
+        not c.has_loaded_at,
+        e.event_name,
+        e.user_id,
+        e.output_id or "",
+        c.row_index,
+    )
 
 
 def build_reference(rows: Sequence[Mapping[str, Any]], seeds_dir: Path = SEEDS_DIR) -> Reference:

@@ -102,6 +102,7 @@ def test_sample_covers_every_case() -> None:
         "negative_output_tokens",
         "implausible_occurred_at",
         "malformed_properties",
+        "miscased_properties_key",
     ):
         assert reasons[kind] >= 1, kind
     good_ids = Counter(r["event_id"] for r in rows if not r["expected_rejection_reason"])

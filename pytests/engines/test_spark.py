@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import (
@@ -265,3 +268,64 @@ def test_rows_beyond_the_lookback_are_counted(spark_history: SparkHistory) -> No
 def test_quality_counts_match_except_the_late_rows(spark_history: SparkHistory) -> None:
     """fct_ai_event_quality_daily agrees row for row once the late rows are set aside."""
     assert quality_differences_beside_late_rows(spark_history.incremental, spark_history.full) == []
+
+
+# ---- the hand-worked sample: every rejection reason as on DuckDB ---------------------------
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "events_sample.csv"
+LEDGER_TABLE = "stg_ai_events__events_checked"
+
+
+@pytest.fixture(scope="module")
+def spark_sample(tmp_path_factory: pytest.TempPathFactory, dbt_runner: Any) -> tuple[Path, Path]:
+    """examples/events_sample.csv (all text, as a file of strings) built on Spark and on
+    DuckDB; the Spark ledger is read back into DuckDB."""
+    root = tmp_path_factory.mktemp("spark-sample")
+    table = pa_csv.read_csv(
+        SAMPLE,
+        convert_options=pa_csv.ConvertOptions(
+            column_types={name: pa.string() for name in _sample_columns()},
+            strings_can_be_null=True,
+        ),
+    )
+    files = root / "sample"
+    files.mkdir()
+    pq.write_table(table, files / "events.parquet")
+    spark_dir = root / "spark"
+    load_events(spark_dir, files / "events.parquet")
+    run_spark_dbt(spark_dir, "build", extra_args=(*NO_TESTS, "--select", f"+{LEDGER_TABLE}"))
+    spark_db = read_spark_tables(spark_dir, root / "spark.duckdb", schemas=(STAGING_SCHEMA,))
+    duck = dbt_runner(
+        root / "duckdb", SAMPLE, extra_args=(*NO_TESTS, "--select", f"+{LEDGER_TABLE}")
+    ).db
+    return spark_db, duck
+
+
+def _sample_columns() -> list[str]:
+    with SAMPLE.open(encoding="utf-8") as handle:
+        return handle.readline().strip().split(",")
+
+
+#: The ledger columns compared: the row, its reason and the values typed from text.
+SAMPLE_COLUMNS = (
+    "event_id, session_id, rejection_reason, copy_rank, occurred_at, loaded_at, prompt_chars, "
+    "output_chars, latency_ms, edit_distance, rating, cost_usd, raw_properties_chars"
+)
+
+
+def test_sample_ledger_equals_the_duckdb_build(spark_sample: tuple[Path, Path]) -> None:
+    """Every row of the sample, its rejection reason and its typed values, the same on
+    Spark as on DuckDB (each bad-input rule behaves the same on both)."""
+    spark_db, duck = spark_sample
+    rows = []
+    for db in (spark_db, duck):
+        with duckdb.connect(str(db), read_only=True) as con:
+            rows.append(
+                con.execute(
+                    f"select {SAMPLE_COLUMNS} from {STAGING_SCHEMA}.{LEDGER_TABLE} order by all"
+                ).fetchall()
+            )
+    with SAMPLE.open(encoding="utf-8") as handle:
+        source_rows = sum(1 for _ in handle) - 1
+    assert len(rows[0]) == source_rows
+    assert rows[0] == rows[1]

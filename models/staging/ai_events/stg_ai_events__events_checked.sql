@@ -133,6 +133,9 @@ checked as {{ ai_adoption_materialized_cte() }}(
                 nullif(trim(raw_properties), '') is not null
                 and (not {{ ai_adoption_json_is_valid('raw_properties') }} or left(trim(raw_properties), 1) != '{')
                 then 'malformed_properties'
+            -- a key that is a contract column but for its case (Output_Chars) would be missed
+            when {{ ai_adoption_json_has_miscased_key('raw_properties', optional.keys() | list) }}
+                then 'miscased_properties_key'
             when occurred_at is null then 'unparseable_occurred_at'
             when loaded_at is null and nullif(trim(raw_loaded_at), '') is not null
                 then 'unparseable_loaded_at'
@@ -243,12 +246,16 @@ repeated_copies as (
         good.*,
         row_number() over (
             partition by good.event_id
+            -- the earliest loaded copy; among copies loaded at the same moment the
+            -- one whose load time is known, then by content, so that the order of
+            -- the rows in the source plays no part
             order by
                 good.effective_loaded_at,
                 good.occurred_at,
+                case when good.loaded_at is null then 1 else 0 end,
                 good.event_name,
                 good.user_id,
-                good.output_id
+                coalesce(good.output_id, '')
         ) as batch_rank
     from good
     inner join copies
