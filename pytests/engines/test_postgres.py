@@ -26,6 +26,7 @@ precision). dbt reads the declared source there (ai_adoption_source_path is not 
 
 from __future__ import annotations
 
+import hashlib
 import csv
 import json
 import os
@@ -614,3 +615,32 @@ def test_sample_tables_equal_the_duckdb_build(
     """Every table built from the sample is the same on PostgreSQL as on DuckDB."""
     problems = table_differences(sample_builds.postgres, sample_builds.duckdb, schema, table)
     assert not problems, "\n".join(problems)
+
+
+# ---- the keyed id hash --------------------------------------------------------------------
+
+HASH_INPUT = "a team's key|u1"
+
+
+def _shown_value(output: str) -> Any:
+    for line in output.splitlines():
+        if '"ShowNode"' in line:
+            return json.loads(json.loads(line)["data"]["preview"])[0]["h"]
+    raise AssertionError(f"no rows shown:\n{output[-2000:]}")
+
+
+def test_id_hash_is_the_same_sha256_as_on_duckdb(tmp_path: Path, pg_server: PgServer) -> None:
+    """ai_adoption_sha256 gives Python's SHA-256 hex here, as it does on DuckDB."""
+    database = pg_server.create_database("ai_adoption_hash")
+    run = run_pg_dbt(
+        pg_server,
+        database,
+        tmp_path,
+        "show",
+        extra_args=(
+            "--inline",
+            f"select {{{{ ai_adoption_sha256(ai_adoption_literal({HASH_INPUT!r})) }}}} as h",
+            "--output", "json", "--log-format", "json",
+        ),
+    )  # fmt: skip
+    assert _shown_value(run.output) == hashlib.sha256(HASH_INPUT.encode()).hexdigest()

@@ -19,6 +19,7 @@ their Parquet files once it has ended.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -329,3 +330,29 @@ def test_sample_ledger_equals_the_duckdb_build(spark_sample: tuple[Path, Path]) 
         source_rows = sum(1 for _ in handle) - 1
     assert len(rows[0]) == source_rows
     assert rows[0] == rows[1]
+
+
+# ---- the keyed id hash --------------------------------------------------------------------
+
+HASH_INPUT = "a team's key|u1"
+
+
+def _shown_value(output: str) -> Any:
+    for line in output.splitlines():
+        if '"ShowNode"' in line:
+            return json.loads(json.loads(line)["data"]["preview"])[0]["h"]
+    raise AssertionError(f"no rows shown:\n{output[-2000:]}")
+
+
+def test_id_hash_is_the_same_sha256_as_on_duckdb(tmp_path: Path) -> None:
+    """ai_adoption_sha256 gives Python's SHA-256 hex here, as it does on DuckDB."""
+    run = run_spark_dbt(
+        tmp_path,
+        "show",
+        extra_args=(
+            "--inline",
+            f"select {{{{ ai_adoption_sha256(ai_adoption_literal({HASH_INPUT!r})) }}}} as h",
+            "--output", "json", "--log-format", "json",
+        ),
+    )  # fmt: skip
+    assert _shown_value(run.output) == hashlib.sha256(HASH_INPUT.encode()).hexdigest()
