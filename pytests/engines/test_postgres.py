@@ -26,8 +26,8 @@ precision). dbt reads the declared source there (ai_adoption_source_path is not 
 
 from __future__ import annotations
 
-import hashlib
 import csv
+import hashlib
 import json
 import os
 import shlex
