@@ -192,6 +192,15 @@ def run_dbt(
     return execute_dbt(args, env, workdir, db=workdir / "warehouse.duckdb", check=check)
 
 
+def shown_rows(output: str) -> list[dict[str, Any]]:
+    """The rows of a `dbt show --output json --log-format json` run, from its output."""
+    for line in output.splitlines():
+        if '"ShowNode"' in line:
+            rows: list[dict[str, Any]] = json.loads(json.loads(line)["data"]["preview"])
+            return rows
+    raise AssertionError(f"dbt show printed no rows:\n{output[-2000:]}")
+
+
 #: Nodes `dbt build` lists with status no-op: it has nothing to run for them.
 NOTHING_TO_RUN = ("saved_query", "exposure")
 

@@ -27,6 +27,14 @@ q2,2026-10-05 09:00:30,2026-10-05 09:05:00,u'1,o'brien_notes,output_viewed,s1,o'
 
 HEADER_ONLY_CSV = "event_id,occurred_at,loaded_at,user_id,feature,event_name\n"
 
+#: Dates that broken clocks and export defaults write, and one day on the floor.
+IMPLAUSIBLE_CSV = """\
+event_id,occurred_at,loaded_at,user_id,feature,event_name
+y1,0001-01-01 00:00:00,2026-10-05 09:05:00,u1,email_draft,feature_opened
+y2,1900-01-01,2026-10-05 09:05:00,u1,email_draft,feature_opened
+y3,2000-01-01 00:00:00,2026-10-05 09:05:00,u1,email_draft,feature_opened
+"""
+
 
 def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
     with duckdb.connect(str(db), read_only=True) as con:
@@ -170,3 +178,16 @@ def test_no_table_keeps_properties_outside_the_contract(
             ),
         )
     ]
+
+
+def test_implausible_dates_are_rejected(tmp_path: Path, dbt_runner: DbtRunner) -> None:
+    source = tmp_path / "events.csv"
+    source.write_text(IMPLAUSIBLE_CSV, encoding="utf-8")
+    run = dbt_runner(tmp_path, source, extra_args=QUICK_BUILD_EXCLUDES)
+    rejected = _rows(
+        run.db,
+        f"select event_id, rejection_reason from {STAGING}.stg_ai_events__rejected_events "
+        "order by event_id",
+    )
+    assert rejected == [("y1", "implausible_occurred_at"), ("y2", "implausible_occurred_at")]
+    assert _rows(run.db, f"select event_id from {STAGING}.stg_ai_events__events") == [("y3",)]

@@ -14,13 +14,12 @@ then held against values from the literature (rounded to four places there):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import run_dbt
+from conftest import run_dbt, shown_rows
 
 TOLERANCE = 5e-5  # the published values have four decimals
 
@@ -71,14 +70,6 @@ def show(tmp_path: Path, sql: str, check: bool = True, **dbt_vars: Any) -> tuple
         check=check,
     )
     return run.returncode, run.output
-
-
-def shown_rows(output: str) -> list[dict[str, Any]]:
-    for line in output.splitlines():
-        if '"ShowNode"' in line:
-            rows: list[dict[str, Any]] = json.loads(json.loads(line)["data"]["preview"])
-            return rows
-    raise AssertionError(f"no rows shown:\n{output[-2000:]}")
 
 
 def test_intervals_match_published_values(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ from conftest import (
     execute_dbt,
     generate_events,
     run_killed_half_way,
+    shown_rows,
 )
 from incremental_checks import (
     COMPARED,
@@ -622,13 +623,6 @@ def test_sample_tables_equal_the_duckdb_build(
 HASH_INPUT = "a team's key|u1"
 
 
-def _shown_value(output: str) -> Any:
-    for line in output.splitlines():
-        if '"ShowNode"' in line:
-            return json.loads(json.loads(line)["data"]["preview"])[0]["h"]
-    raise AssertionError(f"no rows shown:\n{output[-2000:]}")
-
-
 def test_id_hash_is_the_same_sha256_as_on_duckdb(tmp_path: Path, pg_server: PgServer) -> None:
     """ai_adoption_sha256 gives Python's SHA-256 hex here, as it does on DuckDB."""
     database = pg_server.create_database("ai_adoption_hash")
@@ -643,4 +637,4 @@ def test_id_hash_is_the_same_sha256_as_on_duckdb(tmp_path: Path, pg_server: PgSe
             "--output", "json", "--log-format", "json",
         ),
     )  # fmt: skip
-    assert _shown_value(run.output) == hashlib.sha256(HASH_INPUT.encode()).hexdigest()
+    assert shown_rows(run.output)[0]["h"] == hashlib.sha256(HASH_INPUT.encode()).hexdigest()

@@ -40,6 +40,7 @@ from conftest import (
     dbt_invocation,
     execute_dbt,
     generate_events,
+    shown_rows,
 )
 from incremental_checks import (
     COMPARED,
@@ -337,13 +338,6 @@ def test_sample_ledger_equals_the_duckdb_build(spark_sample: tuple[Path, Path]) 
 HASH_INPUT = "a team's key|u1"
 
 
-def _shown_value(output: str) -> Any:
-    for line in output.splitlines():
-        if '"ShowNode"' in line:
-            return json.loads(json.loads(line)["data"]["preview"])[0]["h"]
-    raise AssertionError(f"no rows shown:\n{output[-2000:]}")
-
-
 def test_id_hash_is_the_same_sha256_as_on_duckdb(tmp_path: Path) -> None:
     """ai_adoption_sha256 gives Python's SHA-256 hex here, as it does on DuckDB."""
     run = run_spark_dbt(
@@ -355,4 +349,4 @@ def test_id_hash_is_the_same_sha256_as_on_duckdb(tmp_path: Path) -> None:
             "--output", "json", "--log-format", "json",
         ),
     )  # fmt: skip
-    assert _shown_value(run.output) == hashlib.sha256(HASH_INPUT.encode()).hexdigest()
+    assert shown_rows(run.output)[0]["h"] == hashlib.sha256(HASH_INPUT.encode()).hexdigest()
