@@ -4,7 +4,7 @@ are the marts'.
 The CLI writes the report of the shared ``warehouse`` build once; headless Chromium opens
 it (DOM after the scripts ran, and a screenshot). Every number the page tags with
 ``data-metric`` is held against a value computed here with plain SQL on the marts, from the
-definitions in DESIGN.md: ratios of summed counts, the latest judged period of the
+definitions of _marts__docs.md: ratios of summed counts, the latest judged period of the
 diagnosis, and the chain read from each session's break_stage. Texts tagged ``data-field``
 must equal the diagnosis mart's.
 """

@@ -1,7 +1,7 @@
 """Deterministic synthetic raw event log of a product's AI features.
 
 The log imitates what a product team exports from its tracker: one row per
-event, with the columns of the package's input contract (DESIGN.md section 2).
+event, with the columns of the package's input contract (README, "Point it at your own events").
 Each feature is simulated with its own behaviour profile (see
 :mod:`ai_adoption.profiles`, which lists the features and the failure shape
 planted in each), so that the warehouse has a different shape to find in each
