@@ -1,4 +1,4 @@
-"""An independent, pure-Python reading of the ai_adoption spec (the README, DECISIONS.md and the models' docs).
+"""An independent, pure-Python reading of the ai_adoption spec (README, DECISIONS.md, docs).
 
 It recomputes, from the raw event rows (Parquet via pyarrow, or the contract CSV) and the
 seed CSVs, what the warehouse must hold: where every source row goes (clean, duplicate or

@@ -33,7 +33,8 @@ MARTS = "main_ai_adoption"
 
 RATIO_TOLERANCE = 1e-9
 
-#: Each ratio of fct_ai_feature_daily with its numerator and denominator (the metric doc blocks of _marts__docs.md).
+#: Each ratio of fct_ai_feature_daily with its numerator and denominator (the metric doc
+#: blocks of _marts__docs.md).
 RATIOS: dict[str, tuple[str, str]] = {
     "acceptance_rate": ("outputs_accepted", "outputs_generated"),
     "acceptance_rate_chars": ("output_chars_accepted", "output_chars_generated"),

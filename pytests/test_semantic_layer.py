@@ -4,8 +4,8 @@ On the session's warehouse (30k events, full `dbt build`): `mf validate-configs`
 four headline metrics (acceptance rate, edit depth, handoff rate, return rate) from
 `mf query` over everything, and every saved query (by feature, by feature and week, by cohort
 week), equal the same metrics computed here with plain SQL over the rows of fct_ai_outputs
-and fct_ai_sessions as the metric doc blocks of _marts__docs.md define them: a share or a mean over the rows of the
-group asked for, never an average of daily ratios.
+and fct_ai_sessions as the metric doc blocks of _marts__docs.md define them: a share or a
+mean over the rows of the group asked for, never an average of daily ratios.
 
 mf reads the semantic manifest from ``<project>/target/semantic_manifest.json``, so it runs
 in a scratch project folder: the repo's dbt_project.yml (linked), the semantic manifest the
@@ -38,9 +38,10 @@ OUTPUT_TAIL_CHARS = 4000
 
 HEADLINE_METRICS: tuple[str, ...] = ("acceptance_rate", "edit_depth", "handoff_rate", "return_rate")
 
-#: The metric definitions read straight off the rows, per group of ``{keys}`` (SQL select items ending
-#: in a comma, or nothing for one group over everything). Each ratio is a share or a mean
-#: over the rows of the group, written differently from the semantic layer's sum / sum.
+#: The metric definitions read straight off the rows, per group of ``{keys}`` (SQL select
+#: items ending in a comma, or nothing for one group over everything). Each ratio is a share
+#: or a mean over the rows of the group, written differently from the semantic layer's
+#: sum / sum.
 OUTPUT_SQL = """
     select
         {keys}
