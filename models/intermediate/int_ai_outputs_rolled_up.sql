@@ -10,6 +10,8 @@
     changed. -#}
 {%- set regeneration_loop = var('ai_adoption_regeneration_loop_threshold', 2) -%}
 {%- set decision_window = var('ai_adoption_decision_window_seconds', 300) -%}
+{#- Events of one output in the order they happened (event_id breaks ties). -#}
+{%- set event_order = ['occurred_at', 'event_id'] -%}
 
 with
 
@@ -100,46 +102,18 @@ events as (
 
 ),
 
-ordered as (
-
-    select
-        *,
-        row_number() over (
-            partition by output_id, action = 'output_generated'
-            order by occurred_at, event_id
-        ) as generation_rank,
-        row_number() over (
-            partition by output_id, action = 'output_edited'
-            order by occurred_at desc, event_id desc
-        ) as latest_edit_rank,
-        row_number() over (
-            partition by output_id, is_handoff_action
-            order by occurred_at, event_id
-        ) as acceptance_rank,
-        row_number() over (
-            partition by output_id, destination is not null
-            order by occurred_at, event_id
-        ) as destination_rank,
-        row_number() over (
-            partition by output_id, (action = 'feedback_given' and rating is not null)
-            order by occurred_at desc, event_id desc
-        ) as latest_rating_rank
-    from events
-
-),
-
 rolled_up as (
 
     select
         output_id,
-        max(case when action = 'output_generated' and generation_rank = 1 then session_key end) as session_key,
-        max(case when action = 'output_generated' and generation_rank = 1 then user_id end) as user_id,
-        max(case when action = 'output_generated' and generation_rank = 1 then account_id end) as account_id,
-        max(case when action = 'output_generated' and generation_rank = 1 then feature end) as feature,
-        max(case when action = 'output_generated' and generation_rank = 1 then job_key end) as job_key,
+        {{ ai_adoption_first_by('session_key', event_order, "action = 'output_generated'") }} as session_key,
+        {{ ai_adoption_first_by('user_id', event_order, "action = 'output_generated'") }} as user_id,
+        {{ ai_adoption_first_by('account_id', event_order, "action = 'output_generated'") }} as account_id,
+        {{ ai_adoption_first_by('feature', event_order, "action = 'output_generated'") }} as feature,
+        {{ ai_adoption_first_by('job_key', event_order, "action = 'output_generated'") }} as job_key,
         min(case when action = 'output_generated' then occurred_at end) as generated_at,
-        max(case when action = 'output_generated' and generation_rank = 1 then output_chars end) as output_chars,
-        max(case when action = 'output_generated' and generation_rank = 1 then latency_ms end) as latency_ms,
+        {{ ai_adoption_first_by('output_chars', event_order, "action = 'output_generated'") }} as output_chars,
+        {{ ai_adoption_first_by('latency_ms', event_order, "action = 'output_generated'") }} as latency_ms,
         cast(
             sum(
                 case when action in ('output_generated', 'output_regenerated') then input_tokens end
@@ -165,17 +139,16 @@ rolled_up as (
         -- a copy that is not the feature's handoff takes the output out of the product
         min(case when action = 'output_copied' and not is_handoff_action then occurred_at end) as first_copied_at,
         max(case when action = 'output_edited' then 1 else 0 end) as edited_flag,
-        max(case when action = 'output_edited' and latest_edit_rank = 1 then edit_distance end) as latest_edit_distance,
-        max(case when action = 'output_edited' and latest_edit_rank = 1 then correction_type end) as correction_type,
+        {{ ai_adoption_last_by('edit_distance', event_order, "action = 'output_edited'") }} as latest_edit_distance,
+        {{ ai_adoption_last_by('correction_type', event_order, "action = 'output_edited'") }} as correction_type,
         min(case when is_handoff_action then occurred_at end) as accepted_at,
-        max(case when is_handoff_action and acceptance_rank = 1 then action end) as first_handoff_action,
-        max(case when destination is not null and destination_rank = 1 then destination end) as destination,
+        {{ ai_adoption_first_by('action', event_order, 'is_handoff_action') }} as first_handoff_action,
+        {{ ai_adoption_first_by('destination', event_order, 'destination is not null') }} as destination,
         max(case when action = 'output_rejected' then 1 else 0 end) as rejected_flag,
-        max(case when action = 'feedback_given' and rating is not null and latest_rating_rank = 1 then rating end)
-            as rating,
+        {{ ai_adoption_last_by('rating', event_order, "action = 'feedback_given' and rating is not null") }} as rating,
         min(case when action not in ('output_generated', 'output_viewed') then occurred_at end) as first_action_at,
         max(loaded_at) as last_loaded_at
-    from ordered
+    from events
     group by 1
 
 ),

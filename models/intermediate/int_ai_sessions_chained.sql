@@ -13,6 +13,8 @@
 {%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold', 500) -%}
 {%- set rage_count = var('ai_adoption_rage_prompt_count', 3) -%}
 {%- set rage_seconds = var('ai_adoption_rage_prompt_seconds', 60) -%}
+{#- Events of one session in the order they happened (event_id breaks ties). -#}
+{%- set event_order = ['occurred_at', 'event_id'] -%}
 
 with
 
@@ -99,24 +101,22 @@ handoff_marked as (
 
 ),
 
+{# Prompts and handoffs only, in order: a burst of prompts is counted
+    between two acceptances, so a user who accepts and asks again is not
+    "rage prompting". #}
 acceptance_sequenced as (
 
     select
-        *,
+        session_key,
+        occurred_at,
+        action,
         count(case when is_handoff_action then 1 end) over (
             partition by session_key
             order by occurred_at, event_id
             rows between unbounded preceding and current row
-        ) as acceptances_so_far,
-        row_number() over (
-            partition by session_key
-            order by occurred_at, event_id
-        ) as event_rank,
-        row_number() over (
-            partition by session_key, entry_point is not null
-            order by occurred_at, event_id
-        ) as entry_point_rank
+        ) as acceptances_so_far
     from handoff_marked
+    where action = 'prompt_submitted' or is_handoff_action
 
 ),
 
@@ -148,15 +148,15 @@ session_events as (
 
     select
         session_key,
-        max(case when event_rank = 1 then user_id end) as user_id,
-        max(case when event_rank = 1 then account_id end) as account_id,
-        max(case when event_rank = 1 then feature end) as feature,
-        max(case when event_rank = 1 then job_key end) as job_key,
-        max(case when event_rank = 1 then session_id end) as session_id,
+        {{ ai_adoption_first_by('user_id', event_order) }} as user_id,
+        {{ ai_adoption_first_by('account_id', event_order) }} as account_id,
+        {{ ai_adoption_first_by('feature', event_order) }} as feature,
+        {{ ai_adoption_first_by('job_key', event_order) }} as job_key,
+        {{ ai_adoption_first_by('session_id', event_order) }} as session_id,
         {{ dbt.bool_or('is_derived_session') }} as is_derived_session,
         min(occurred_at) as started_at,
         max(occurred_at) as ended_at,
-        max(case when entry_point is not null and entry_point_rank = 1 then entry_point end) as entry_point,
+        {{ ai_adoption_first_by('entry_point', event_order, 'entry_point is not null') }} as entry_point,
         count(case when action = 'feature_opened' then 1 end) as open_count,
         count(case when action = 'prompt_submitted' then 1 end) as prompt_count,
         count(case when action = 'prompt_help_requested' then 1 end) as prompt_help_count,
@@ -168,7 +168,7 @@ session_events as (
         count(case when action = 'output_failed' then 1 end) as failed_output_count,
         count(*) as event_count,
         max(loaded_at) as last_loaded_at
-    from acceptance_sequenced
+    from handoff_marked
     group by 1
 
 ),

@@ -190,28 +190,23 @@ batch as (
 
 ),
 
-good as (
+{# Good copies of one event: most event_ids arrive once, so only the ids
+    seen more than once in this batch are ranked; the rest need neither a
+    sort nor a join against every row. #}
+repeated_ids as (
 
-    select * from batch
+    select event_id
+    from batch
     where rejection_reason is null
-
-),
-
-{# Copies of a good event: in this batch, and (incremental runs) kept
-    earlier, on load days before the cutoff. Most event_ids have one copy and
-    skip the ranking window. #}
-copies as (
-
-    select
-        event_id,
-        count(*) as batch_copies
-    from good
     group by 1
+    having count(*) > 1
 
 ),
 
 {%- if is_incremental() %}
 
+    {# Copies kept on load days before the cutoff push this batch's copies
+        down the ranking. #}
     earlier_copies as (
 
         select
@@ -221,70 +216,66 @@ copies as (
         where
             rejection_reason is null
             and effective_loaded_at < {{ cutoff }}
-            and event_id in (select good.event_id from good)
+            and event_id in (select batch.event_id from batch where batch.rejection_reason is null)
         group by 1
 
     ),
 
 {%- endif %}
 
-single_copies as (
+flagged as (
 
     select
-        good.*,
-        1 as batch_rank
-    from good
-    inner join copies
-        on good.event_id = copies.event_id
-    where copies.batch_copies = 1
+        batch.*,
+        repeated_ids.event_id is not null as has_batch_copies
+    from batch
+    left join repeated_ids
+        on batch.event_id = repeated_ids.event_id
 
 ),
 
-repeated_copies as (
+batch_ranked as (
 
+    -- a rejected row has no rank; a good row alone in the batch ranks first
     select
-        good.*,
+        *,
+        case when rejection_reason is null then 1 end as batch_rank
+    from flagged
+    where not has_batch_copies or rejection_reason is not null
+    union all
+    select
+        *,
         row_number() over (
-            partition by good.event_id
+            partition by event_id
             -- the earliest loaded copy; among copies loaded at the same moment the
             -- one whose load time is known, then by content, so that the order of
             -- the rows in the source plays no part
             order by
-                good.effective_loaded_at,
-                good.occurred_at,
-                case when good.loaded_at is null then 1 else 0 end,
-                good.event_name,
-                good.user_id,
-                coalesce(good.output_id, '')
+                effective_loaded_at,
+                occurred_at,
+                case when loaded_at is null then 1 else 0 end,
+                event_name,
+                user_id,
+                coalesce(output_id, '')
         ) as batch_rank
-    from good
-    inner join copies
-        on good.event_id = copies.event_id
-    where copies.batch_copies > 1
-
-),
-
-ranked_copies as (
-
-    select * from single_copies
-    union all
-    select * from repeated_copies
+    from flagged
+    where has_batch_copies and rejection_reason is null
 
 ),
 
 ranked as (
 
     select
-        ranked_copies.*,
+        batch_ranked.*,
         {%- if is_incremental() %}
-            coalesce(earlier_copies.copy_count, 0) + ranked_copies.batch_rank as copy_rank
+            coalesce(earlier_copies.copy_count, 0) + batch_ranked.batch_rank as copy_rank
         {%- else %}
-            ranked_copies.batch_rank as copy_rank
+            batch_ranked.batch_rank as copy_rank
         {%- endif %}
-    from ranked_copies
+    from batch_ranked
     {%- if is_incremental() %}
     left join earlier_copies
-        on ranked_copies.event_id = earlier_copies.event_id
+        on batch_ranked.event_id = earlier_copies.event_id
     {%- endif %}
 
 ),
@@ -303,24 +294,8 @@ final as (
         effective_loaded_at,
         copy_rank,
         coalesce(cast(effective_loaded_at as date), cast('1900-01-01' as date)) as load_partition_date,
-        copy_rank > 1 as is_duplicate
+        coalesce(copy_rank > 1, false) as is_duplicate
     from ranked
-    union all
-    select
-        {%- for name in raw_columns %}
-            raw_{{ name }},
-        {%- endfor %}
-        raw_properties_chars,
-        {%- for name in typed_columns %}
-            {{ name }},
-        {%- endfor %}
-        rejection_reason,
-        effective_loaded_at,
-        cast(null as {{ ai_adoption_type('integer') }}) as copy_rank,
-        coalesce(cast(effective_loaded_at as date), cast('1900-01-01' as date)) as load_partition_date,
-        false as is_duplicate
-    from batch
-    where rejection_reason is not null
 
 )
 
