@@ -17,6 +17,8 @@ DBT_ARGS := --profiles-dir .
 SOURCE_VARS := '{ai_adoption_source_path: "$(DATA)/*.parquet"}'
 BENCH_SCALES ?= 1000000 10000000
 BENCH_DIR ?= target/bench
+# duckdb, or spark (scales up to 1M: BENCH_SCALES=1000000)
+BENCH_ENGINE ?= duckdb
 # pytest processes: test files are spread over them (pytest-xdist); 1 runs them in order.
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
@@ -86,8 +88,8 @@ test-engines: $(STAMP)  ## both of the above, side by side (CI runs it after mak
 docs: $(STAMP)  ## build the dbt docs of DB as one offline file, target/static_index.html
 	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt docs generate --static $(DBT_ARGS) --vars $(SOURCE_VARS)
 
-bench: $(STAMP)  ## time the dbt pipeline at BENCH_SCALES events: floor, full build, incremental 1 %, tests (BENCH_DIR)
-	$(BIN)/ai-adoption bench --scales $(BENCH_SCALES) --out $(BENCH_DIR)
+bench: $(STAMP)  ## time the dbt pipeline at BENCH_SCALES events on BENCH_ENGINE: floor, full build, incremental 1 %, per model (BENCH_DIR)
+	$(BIN)/ai-adoption bench --engine $(BENCH_ENGINE) --scales $(BENCH_SCALES) --out $(BENCH_DIR)
 
 clean:  ## remove generated data and build output (keeps .venv)
 	rm -rf target data logs

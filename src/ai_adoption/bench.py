@@ -1,4 +1,4 @@
-"""Benchmark of the dbt pipeline on DuckDB: ``ai-adoption bench``.
+"""Benchmark of the dbt pipeline on DuckDB or Spark: ``ai-adoption bench``.
 
 For each scale (number of events) the benchmark
 
@@ -7,19 +7,35 @@ For each scale (number of events) the benchmark
    the original values, nulls and blanks stay as they are), timestamps are kept -- or, below
    1M, cut to a prefix by ``loaded_at``. The rows are split by ``loaded_at``: the last 1 %
    (above the 99th percentile) go to ``new/part.parquet``, the rest to ``base/part-*.parquet``;
-2. times a one-pass floor: one hand-written DuckDB query that reads every event once and
-   aggregates it per output and per session (the lower bound no pipeline can beat);
-3. in a fresh DuckDB file, times ``dbt seed``, ``dbt run --full-refresh`` on the base files
-   only (99 %), then adds the new file to the source folder and times a plain ``dbt run``
-   (the incremental step), then ``dbt run --full-refresh`` on everything (the full build) and
-   ``dbt test`` (data tests), each with the peak resident memory of the dbt process.
+2. on DuckDB, times a one-pass floor: one hand-written DuckDB query that reads every event
+   once and aggregates it per output and per session (the lower bound no pipeline can beat);
+3. times ``dbt parse`` (a full parse: the saved partial-parse state is removed first), then,
+   in a fresh warehouse, ``dbt seed``, ``dbt run --full-refresh`` on the base files only
+   (99 %), then adds the new file to the source folder and times a plain ``dbt run`` (the
+   incremental step), then ``dbt run --full-refresh`` on everything (the full build),
+   ``dbt ls --resource-type model`` (start-up, partial parse and exit, no warehouse work) and,
+   on DuckDB, ``dbt test`` (data tests), each with the peak resident memory of dbt.
 
-The source glob given to dbt is the same for every command of a scale
+After each dbt command its ``run_results.json`` is kept as ``OUT/logs/<step>-run_results.json``;
+the full build's and the incremental step's give a per-model profile (dbt's execution time of
+each model, its materialization from the manifest, the rows of its table).
+
+On DuckDB the source glob given to dbt is the same for every command of a scale
 (``OUT/scale-N/source/*.parquet``): the folder holds hard links to the base parts, and the
 incremental step links the new part into it, the way new files arrive in an export folder.
 
-The results are printed as one table (a column per scale, each goal marked met or missed)
-and written to ``OUT/results.md`` and ``OUT/results.json``.
+On Spark (``--engine spark``, scales up to 1M) every scale runs in a fresh folder
+``OUT/spark-N`` (warehouse, Derby metastore, scratch files and dbt's target path; Spark runs
+inside each dbt process, one at a time). The source table ``main.ai_events`` is linked once
+to ``OUT/spark-N/source`` (``dbt run-operation ai_adoption_load_events``, timed as its own
+row); the new part is then linked into that folder. Every dbt command starts a new Spark
+session, which lists the folder's files afresh, so no ``refresh table`` is needed. There is
+no floor query and no ``dbt test`` on Spark. Row counts of the tables Spark wrote are read
+from their Parquet files under ``OUT/spark-N/warehouse`` with DuckDB.
+
+The results are printed as one table (a column per scale, each goal marked met or missed),
+then one per-model table per scale, and written to ``OUT/results.md`` and
+``OUT/results.json``.
 """
 
 from __future__ import annotations
@@ -34,7 +50,7 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -73,11 +89,36 @@ GIB = 1024**3
 GOAL_FLOOR_RATIO = 4.0
 #: Incremental run (1 % new events) at most this share of the full build.
 GOAL_INCREMENTAL_SHARE = 0.15
-#: Peak resident memory of a dbt process (set for 10M events).
-GOAL_PEAK_GIB = 4.0
+#: Incremental run at most this share of the full build on Spark, where every dbt command
+#: also starts a Spark session.
+GOAL_SPARK_INCREMENTAL_SHARE = 0.25
+#: Peak resident memory of a dbt process on DuckDB, judged at the largest scale (set for
+#: 10M events).
+GOAL_PEAK_GIB = 2.5
 #: time(larger) / time(smaller) of the full build at most this times the ratio of the event
 #: counts (10M / 1M: at most 12).
 GOAL_SCALING_SLACK = 1.2
+
+# ---- engines --------------------------------------------------------------------------------
+
+DUCKDB = "duckdb"
+SPARK = "spark"
+ENGINES: tuple[str, ...] = (DUCKDB, SPARK)
+#: Largest scale run on Spark (local Spark in one dbt process).
+SPARK_MAX_SCALE = BASE_EVENTS
+
+
+def check_engine_scales(engine: str, scales: Iterable[int]) -> None:
+    """Refuse an unknown engine, and scales above SPARK_MAX_SCALE on Spark."""
+    if engine not in ENGINES:
+        raise BenchError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
+    too_large = sorted(s for s in scales if engine == SPARK and s > SPARK_MAX_SCALE)
+    if too_large:
+        listed = ", ".join(f"{s:,}" for s in too_large)
+        raise BenchError(
+            f"scales above {SPARK_MAX_SCALE:,} events are not run on Spark (asked: {listed}); "
+            f"pass --scales {SPARK_MAX_SCALE} or smaller"
+        )
 
 
 # ---- prepared data --------------------------------------------------------------------------
@@ -434,16 +475,24 @@ def _link(target: Path, link: Path) -> None:
         shutil.copyfile(target, link)
 
 
-def stage_source(data: ScaleData, *, with_new: bool) -> None:
-    """Fill the source folder dbt reads: the base parts, and the new part when ``with_new``."""
-    source = data.source_dir
+def stage_source(data: ScaleData, *, with_new: bool, folder: Path | None = None) -> None:
+    """Fill the source folder dbt reads (``folder``, by default the scale's): the base parts,
+    and the new part when ``with_new``."""
+    source = data.source_dir if folder is None else folder
     if source.exists():
         shutil.rmtree(source)
     source.mkdir(parents=True)
     for path in data.base_files:
         _link(path, source / path.name)
     if with_new:
-        _link(data.new_file, source / f"new-{data.new_file.name}")
+        deliver_new_part(data, folder=source)
+
+
+def deliver_new_part(data: ScaleData, folder: Path | None = None) -> None:
+    """Link the new part into the source folder (``folder``, by default the scale's), beside
+    the base parts already there, the way a new file arrives in an export folder."""
+    source = data.source_dir if folder is None else folder
+    _link(data.new_file, source / f"new-{data.new_file.name}")
 
 
 # ---- measuring ------------------------------------------------------------------------------
@@ -472,10 +521,14 @@ class StepResult:
     peak_rss_bytes: int = 0
     #: dbt's own "Finished running ... (N s)" time: the wall time minus start-up, parse, exit.
     executed_seconds: float | None = None
+    #: Peak resident memory of the largest process dbt left running when it exited (Spark's
+    #: JVM, which outlives the dbt process it serves); 0 when there was none.
+    left_running_peak_rss_bytes: int = 0
 
     @property
     def peak_rss_gib(self) -> float:
-        return self.peak_rss_bytes / GIB
+        """dbt's peak plus that of the process it left running (they run side by side)."""
+        return (self.peak_rss_bytes + self.left_running_peak_rss_bytes) / GIB
 
 
 FLOOR_SQL = """
@@ -524,13 +577,20 @@ def time_floor(
     return StepResult(seconds)
 
 
+#: dbt commands that take no ``--threads`` option.
+NO_THREADS_COMMANDS = ("ls", "list")
 _PROGRESS = re.compile(r"\b(\d+) of (\d+) (OK|ERROR|PASS|FAIL|WARN|SKIP|SUCCESS)\b")
 _FINISHED = re.compile(r"Finished running .*\(([\d.]+)s\)")
 
 
 @dataclass(frozen=True)
 class DbtInvocation:
-    """How to run dbt for one scale."""
+    """How to run dbt for one scale.
+
+    On DuckDB dbt reads the files of ``source_glob`` and writes ``database``; on Spark
+    (``engine`` SPARK) it reads the source table and keeps warehouse, metastore and scratch
+    files under ``spark_dir``, where it also runs (``source_glob`` and ``database`` unused).
+    """
 
     dbt: Path
     repo: Path
@@ -540,8 +600,19 @@ class DbtInvocation:
     source_glob: str
     memory_limit: str
     threads: int
+    engine: str = DUCKDB
+    spark_dir: Path | None = None
 
     def command(self, args: Sequence[str]) -> list[str]:
+        source_vars = (
+            ["--vars", json.dumps({"ai_adoption_source_path": self.source_glob})]
+            if self.engine == DUCKDB
+            else []
+        )
+        # dbt ls runs no model: it takes no --threads
+        threads = (
+            [] if args and args[0] in NO_THREADS_COMMANDS else ["--threads", str(self.threads)]
+        )
         return [
             str(self.dbt),
             "--no-use-colors",
@@ -554,44 +625,186 @@ class DbtInvocation:
             str(self.target_path),
             "--log-path",
             str(self.log_path),
-            "--threads",
-            str(self.threads),
-            "--vars",
-            json.dumps({"ai_adoption_source_path": self.source_glob}),
+            *threads,
+            *source_vars,
         ]
+
+    @property
+    def workdir(self) -> Path:
+        """Where dbt runs: the repo, or on Spark the Spark folder (Derby writes its files
+        beside the process)."""
+        return self.spark_dir if self.engine == SPARK and self.spark_dir else self.repo
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env.pop("DBT_PROFILES_DIR", None)
-        env.update(
-            {
-                "AI_ADOPTION_DUCKDB_PATH": str(self.database),
-                "AI_ADOPTION_DUCKDB_MEMORY_LIMIT": self.memory_limit,
-                "AI_ADOPTION_TARGET": "dev",
-                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            }
-        )
+        env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+        if self.engine == SPARK:
+            if self.spark_dir is None:
+                raise BenchError("a Spark invocation needs its Spark folder")
+            env.update(
+                {
+                    "AI_ADOPTION_TARGET": "spark",
+                    "AI_ADOPTION_SPARK_DIR": str(self.spark_dir),
+                    "SPARK_LOCAL_IP": "127.0.0.1",
+                    "TZ": "UTC",
+                }
+            )
+        else:
+            env.update(
+                {
+                    "AI_ADOPTION_DUCKDB_PATH": str(self.database),
+                    "AI_ADOPTION_DUCKDB_MEMORY_LIMIT": self.memory_limit,
+                    "AI_ADOPTION_TARGET": "dev",
+                }
+            )
         return env
+
+
+def log_file(invocation: DbtInvocation, label: str) -> Path:
+    """The file that holds the output of step ``label``."""
+    return invocation.log_path / (re.sub(r"[^A-Za-z0-9_.-]+", "_", label) + ".txt")
+
+
+def run_results_file(invocation: DbtInvocation, label: str) -> Path:
+    """Where the ``run_results.json`` of step ``label`` is kept (the target path holds only
+    the last command's)."""
+    return invocation.log_path / (re.sub(r"[^A-Za-z0-9_.-]+", "_", label) + "-run_results.json")
+
+
+# ---- how dbt is started, and its memory measured --------------------------------------------
+#
+# Peak resident memory comes from the kernel: the rusage that wait4 returns for a process
+# (ru_maxrss). Two things make that figure tricky.
+#
+# 1. A process started by fork (or vfork) and exec gets the high-water mark of the memory
+#    image it had before exec, that is of its parent. So dbt started straight from this
+#    process would report at least this process's own peak (which holds the prepared events
+#    in DuckDB and Arrow at times). dbt is therefore started by LAUNCHER, a fresh
+#    interpreter of about 15 MB, which waits for dbt and reports dbt's rusage.
+# 2. dbt-spark's session method runs Spark in a JVM that pyspark starts as a child of the
+#    dbt process. dbt does not wait for it: the JVM stops once its stdin (a pipe from dbt) is
+#    closed, after dbt has exited. The kernel then hands the orphan to the nearest "child
+#    subreaper" ancestor, or to init; neither dbt's rusage (its own peak and that of the
+#    children it waited for) nor getrusage(RUSAGE_CHILDREN) up the tree includes it. The
+#    launcher marks itself a child subreaper (prctl PR_SET_CHILD_SUBREAPER, Linux), so the
+#    orphans become its children; it waits for them too and reports their ru_maxrss.
+#
+# By (1), a process dbt started reports max(dbt's resident memory when it was started, its
+# own peak); only a figure above dbt's own peak is surely its own (the JVM's; not that of a
+# small helper dbt forks, such as Python's multiprocessing resource tracker). Those figures
+# are added to dbt's: the JVM and dbt run side by side for the whole command, so the sum is
+# an upper bound of their joint peak, above it by at most the smaller of the two.
+
+#: How long the launcher waits for a process dbt left running before terminating it (the
+#: next dbt command could not open Spark's metastore beside it).
+LEFT_RUNNING_EXIT_SECONDS = 120.0
+
+#: Run as ``python -I -S -c LAUNCHER REPORT SECONDS COMMAND...``: runs COMMAND (its output
+#: goes where the launcher's goes), waits for it and for the processes it left running, and
+#: writes their rusage to the JSON file REPORT. Standard library only, to stay small.
+LAUNCHER = r"""
+import ctypes, json, os, signal, subprocess, sys, time
+
+report, limit, command = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+adopted = False
+if sys.platform.startswith("linux"):
+    try:  # PR_SET_CHILD_SUBREAPER
+        adopted = ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        pass
+dbt = subprocess.Popen(command)
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt reaches dbt, which stops itself
+_, status, usage = os.wait4(dbt.pid, 0)
+dbt.returncode = os.waitstatus_to_exitcode(status)
+
+
+def children():
+    me = str(os.getpid())
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as f:
+                    fields = f.read().rsplit(")", 1)[-1].split()  # comm may hold spaces
+            except OSError:
+                continue
+            if len(fields) > 1 and fields[1] == me:
+                yield int(entry)
+
+
+left = []
+deadline = time.monotonic() + limit
+while adopted:
+    pids = list(children())
+    if not pids:
+        break
+    for pid in pids:
+        try:
+            while True:
+                done, _, used = os.wait4(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.monotonic() > deadline:
+                    os.kill(pid, signal.SIGTERM)
+                    _, _, used = os.wait4(pid, 0)
+                    break
+                time.sleep(0.05)
+        except ChildProcessError:
+            continue
+        left.append(used.ru_maxrss)
+with open(report, "w", encoding="utf-8") as f:
+    json.dump(
+        {
+            "returncode": dbt.returncode,
+            "maxrss_kib": usage.ru_maxrss,
+            "adopted": adopted,
+            "left_running_maxrss_kib": left,
+        },
+        f,
+    )
+sys.exit(0)
+"""
+
+
+def left_running_peak(dbt_maxrss: int, left_running_maxrss: Iterable[int]) -> int:
+    """The peak memory counted for the processes dbt left running (same unit as the inputs).
+
+    Each figure is max(dbt's resident memory when the process was started, its own peak): only
+    the ones above dbt's own peak are surely their own, and those are added up.
+    """
+    return sum(value for value in left_running_maxrss if value > dbt_maxrss)
 
 
 def run_dbt(invocation: DbtInvocation, args: Sequence[str], label: str) -> StepResult:
     """Run one dbt command; its wall time and the peak RSS of the finished process.
 
-    The output goes to ``<log path>/<label>.txt``; on failure :class:`DbtError` carries
-    its last lines.
+    The output goes to ``<log path>/<label>.txt`` and the command's ``run_results.json`` (if
+    it writes one) is kept as ``<log path>/<label>-run_results.json``; on failure
+    :class:`DbtError` carries its last lines. The wall time runs until dbt's output closes:
+    on Spark the JVM shares it, so the time includes the JVM's shutdown, which the next
+    command has to wait for anyway (one process at a time opens the metastore).
     """
     invocation.log_path.mkdir(parents=True, exist_ok=True)
-    log_file = invocation.log_path / (re.sub(r"[^A-Za-z0-9_.-]+", "_", label) + ".txt")
+    output = log_file(invocation, label)
+    run_results = invocation.target_path / "run_results.json"
+    run_results.unlink(missing_ok=True)  # a command that writes none must not leave the last
+    kept = run_results_file(invocation, label)
+    kept.unlink(missing_ok=True)
     command = invocation.command(args)
     logger.info("%s: %s", label, " ".join(["dbt", *args]))
     tail: deque[str] = deque(maxlen=DBT_TAIL_LINES)
     executed: float | None = None
+    report = invocation.log_path / f".{output.stem}-rusage.json"
+    report.unlink(missing_ok=True)
+    launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(report)]
+    launcher += [str(LEFT_RUNNING_EXIT_SECONDS), *command]
+    invocation.workdir.mkdir(parents=True, exist_ok=True)
     started = last_report = time.perf_counter()
     with (
-        log_file.open("w", encoding="utf-8") as log,
+        output.open("w", encoding="utf-8") as log,
         subprocess.Popen(
-            command,
-            cwd=invocation.repo,
+            launcher,
+            cwd=invocation.workdir,
             env=invocation.environment(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -612,19 +825,27 @@ def run_dbt(invocation: DbtInvocation, args: Sequence[str], label: str) -> StepR
                 last_report = now
                 logger.info("%s: %s of %s done (%.0f s)", label, match[1], match[2], now - started)
         process.stdout.close()
-        # wait4, not wait: it returns the finished child's resource usage (ru_maxrss in KiB)
-        _, status, usage = os.wait4(process.pid, 0)
+        process.wait()
         seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise DbtError(label, process.returncode, tail, log_file)
-    result = StepResult(seconds, usage.ru_maxrss * 1024, executed)
+    usage = _read_json(report)
+    report.unlink(missing_ok=True)
+    if not isinstance(usage, dict):
+        raise BenchError(f"{label}: the launcher of dbt failed (exit {process.returncode})")
+    if run_results.is_file():
+        shutil.copyfile(run_results, kept)
+    returncode = int(usage["returncode"])
+    dbt_kib = int(usage["maxrss_kib"])
+    left_running = left_running_peak(dbt_kib, usage["left_running_maxrss_kib"]) * 1024
+    if returncode != 0:
+        raise DbtError(label, returncode, tail, output)
+    result = StepResult(seconds, dbt_kib * 1024, executed, left_running)
     logger.info(
-        "%s: %.1f s (dbt's own timing %s s), peak RSS %.2f GiB",
+        "%s: %.1f s (dbt's own timing %s s), peak RSS %.2f GiB%s",
         label,
         seconds,
         "?" if executed is None else f"{executed:.1f}",
         result.peak_rss_gib,
+        f" (of which {left_running / GIB:.2f} GiB left running)" if left_running else "",
     )
     return result
 
@@ -645,6 +866,36 @@ def table_row_counts(database: Path) -> dict[str, int]:
     return counts
 
 
+def spark_table_row_counts(warehouse: Path) -> dict[str, int]:
+    """Rows of every table Spark stored under ``warehouse`` (seeds left out), by
+    ``schema.table``, read from their Parquet files with DuckDB (no Spark process).
+
+    A table is the folder ``<schema>.db/<table>/``, with one level of folders per partition
+    column; views have no folder. A table without a Parquet file has no rows.
+    """
+    import duckdb
+
+    counts: dict[str, int] = {}
+    if not warehouse.is_dir():
+        return counts
+    with duckdb.connect(":memory:") as connection:
+        for schema_dir in sorted(warehouse.glob("*.db")):
+            schema = schema_dir.name.removesuffix(".db")
+            if schema.endswith("seeds"):
+                continue
+            for folder in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
+                if next(folder.rglob("*.parquet"), None) is None:
+                    counts[f"{schema}.{folder.name}"] = 0
+                    continue
+                files = _sql_string(f"{folder}/**/*.parquet")
+                found = _scalar(
+                    connection,
+                    f"select count(*) from read_parquet({files}, hive_partitioning = true)",
+                )
+                counts[f"{schema}.{folder.name}"] = int(found or 0)
+    return counts
+
+
 def count_mismatches(incremental: dict[str, int], full: dict[str, int]) -> tuple[str, ...]:
     """Tables whose row count after the incremental run differs from the full build's."""
     names = sorted(set(incremental) | set(full))
@@ -655,6 +906,114 @@ def count_mismatches(incremental: dict[str, int], full: dict[str, int]) -> tuple
     )
 
 
+# ---- per-model profile ----------------------------------------------------------------------
+
+#: Materializations that store no rows of their own: the profile shows their name as rows.
+NO_ROWS = ("view", "ephemeral")
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    """One model in the full build and in the incremental step."""
+
+    model: str
+    materialized: str
+    #: dbt's execution time of the model in the full build, and its share of the summed
+    #: execution time of every model of that build (threads overlap: not of the wall time).
+    full_seconds: float | None
+    share: float | None
+    #: Rows of its table after the full build; "view" for a view; None when not known.
+    rows: int | str | None
+    incremental_seconds: float | None
+    #: Rows of its table after the incremental step.
+    rows_after_incremental: int | str | None
+    #: Rows the incremental step wrote: the whole table for a table model; for an incremental
+    #: model the adapter's rows_affected when it reports one (DuckDB and Spark do not).
+    rows_written_incremental: int | None
+
+
+def _model_name(unique_id: str) -> str:
+    """``model.ai_adoption.fct_ai_outputs`` -> ``fct_ai_outputs`` (a version suffix stays)."""
+    parts = unique_id.split(".")
+    return ".".join(parts[2:]) if len(parts) > 2 else unique_id
+
+
+def _model_results(run_results: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
+    """The models' entries of a run_results.json, by unique_id."""
+    if not run_results:
+        return {}
+    return {
+        str(entry["unique_id"]): entry
+        for entry in run_results.get("results", [])
+        if str(entry.get("unique_id", "")).startswith("model.")
+    }
+
+
+def _seconds(entry: Mapping[str, Any] | None) -> float | None:
+    value = None if entry is None else entry.get("execution_time")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _rows_affected(entry: Mapping[str, Any] | None) -> int | None:
+    response = (entry or {}).get("adapter_response") or {}
+    value = response.get("rows_affected") if isinstance(response, Mapping) else None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
+def model_profile(
+    manifest: Mapping[str, Any],
+    full_build: Mapping[str, Any] | None,
+    incremental: Mapping[str, Any] | None,
+    full_counts: Mapping[str, int],
+    incremental_counts: Mapping[str, int],
+) -> list[ModelProfile]:
+    """The per-model profile from two run_results.json, the manifest and the row counts.
+
+    ``full_build`` and ``incremental`` are the run_results of ``dbt run --full-refresh`` and
+    of the incremental ``dbt run``; the manifest gives each model's materialization and table
+    (``schema.alias``, the keys of the row counts, compared without case). Every model of
+    either run is listed, by full-build seconds, the slowest first.
+    """
+    nodes: Mapping[str, Any] = manifest.get("nodes", {}) if manifest else {}
+    full = _model_results(full_build)
+    incr = _model_results(incremental)
+    full_total = sum(s for s in (_seconds(e) for e in full.values()) if s is not None)
+    full_lower = {k.lower(): v for k, v in full_counts.items()}
+    incr_lower = {k.lower(): v for k, v in incremental_counts.items()}
+    rows: list[ModelProfile] = []
+    for unique_id in sorted(set(full) | set(incr)):
+        node = nodes.get(unique_id, {})
+        materialized = str((node.get("config") or {}).get("materialized") or "?")
+        table = f"{node.get('schema')}.{node.get('alias') or node.get('name')}".lower()
+        full_seconds = _seconds(full.get(unique_id))
+        incremental_seconds = _seconds(incr.get(unique_id))
+        stored = materialized not in NO_ROWS
+        after_full: int | str | None = full_lower.get(table) if stored else materialized
+        after_incr: int | str | None = None
+        written: int | None = None
+        if unique_id in incr:
+            after_incr = incr_lower.get(table) if stored else materialized
+            written = _rows_affected(incr.get(unique_id))
+            if written is None and materialized == "table" and isinstance(after_incr, int):
+                written = after_incr  # a table model is rebuilt whole
+        rows.append(
+            ModelProfile(
+                model=_model_name(unique_id),
+                materialized=materialized,
+                full_seconds=full_seconds,
+                share=_ratio(full_seconds, full_total) if full_seconds is not None else None,
+                rows=after_full if unique_id in full else None,
+                incremental_seconds=incremental_seconds,
+                rows_after_incremental=after_incr,
+                rows_written_incremental=written,
+            )
+        )
+    rows.sort(key=lambda r: (r.full_seconds is None, -(r.full_seconds or 0.0), r.model))
+    return rows
+
+
 @dataclass(frozen=True)
 class ScaleResult:
     """Every figure of one scale."""
@@ -662,17 +1021,62 @@ class ScaleResult:
     scale: int
     events: int
     new_events: int
-    floor: StepResult
+    #: the one-pass floor (DuckDB only)
+    floor: StepResult | None
     seed: StepResult
     base_build: StepResult
     incremental: StepResult
     full_build: StepResult
-    test: StepResult
+    #: dbt test, data tests (DuckDB only)
+    test: StepResult | None
     count_mismatches: tuple[str, ...] = ()
+    engine: str = DUCKDB
+    #: dbt parse from scratch, and dbt ls --resource-type model (no warehouse work)
+    parse: StepResult | None = None
+    ls: StepResult | None = None
+    #: Spark: linking the source table to the source folder (dbt run-operation)
+    load: StepResult | None = None
+    profile: tuple[ModelProfile, ...] = ()
+
+
+def _time_parse(invocation: DbtInvocation, label: str) -> StepResult:
+    """``dbt parse`` from scratch: without the partial-parse state a former command saved."""
+    (invocation.target_path / "partial_parse.msgpack").unlink(missing_ok=True)
+    return run_dbt(invocation, ["parse"], f"{label}-parse")
+
+
+def _time_ls(invocation: DbtInvocation, label: str) -> StepResult:
+    """``dbt ls --resource-type model``: start-up, partial parse and exit, no warehouse work."""
+    return run_dbt(invocation, ["ls", "--resource-type", "model"], f"{label}-ls")
+
+
+def _profile(
+    invocation: DbtInvocation,
+    full_label: str,
+    incremental_label: str,
+    full_counts: Mapping[str, int],
+    incremental_counts: Mapping[str, int],
+) -> tuple[ModelProfile, ...]:
+    """The per-model profile from the kept run_results and the manifest of the full build."""
+    manifest = _read_json(invocation.target_path / "manifest.json")
+    full = _read_json(run_results_file(invocation, full_label))
+    incremental = _read_json(run_results_file(invocation, incremental_label))
+    if not isinstance(manifest, dict) or not isinstance(full, dict):
+        logger.warning("no manifest or run_results of the full build: no per-model profile")
+        return ()
+    rows = model_profile(
+        manifest,
+        full,
+        incremental if isinstance(incremental, dict) else None,
+        full_counts,
+        incremental_counts,
+    )
+    return tuple(rows)
 
 
 def bench_scale(data: ScaleData, invocation: DbtInvocation) -> ScaleResult:
-    """Floor, then seed, build on 99 %, incremental 1 %, full build and tests in a fresh DB."""
+    """Floor, then parse, seed, build on 99 %, incremental 1 %, full build, ls and tests in a
+    fresh DuckDB file."""
     label = f"{scale_label(data.scale)}"
     files = [*data.base_files, data.new_file]
     floor = time_floor(
@@ -683,13 +1087,22 @@ def bench_scale(data: ScaleData, invocation: DbtInvocation) -> ScaleResult:
         stale.unlink(missing_ok=True)
 
     stage_source(data, with_new=False)
+    parse = _time_parse(invocation, label)
     seed = run_dbt(invocation, ["seed"], f"{label}-seed")
     base_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-build-99pct")
-    stage_source(data, with_new=True)
+    deliver_new_part(data)
     incremental = run_dbt(invocation, ["run"], f"{label}-incremental-1pct")
     after_incremental = table_row_counts(database)
     full_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-full-build")
     after_full = table_row_counts(database)
+    profile = _profile(
+        invocation,
+        f"{label}-full-build",
+        f"{label}-incremental-1pct",
+        after_full,
+        after_incremental,
+    )
+    ls = _time_ls(invocation, label)
     test = run_dbt(
         invocation, ["test", "--exclude-resource-type", "unit_test"], f"{label}-dbt-test"
     )
@@ -704,6 +1117,80 @@ def bench_scale(data: ScaleData, invocation: DbtInvocation) -> ScaleResult:
         full_build=full_build,
         test=test,
         count_mismatches=count_mismatches(after_incremental, after_full),
+        engine=DUCKDB,
+        parse=parse,
+        ls=ls,
+        profile=profile,
+    )
+
+
+_LOADED = re.compile(r"ai_adoption: \S+ holds (\d+) rows after loading")
+
+
+def bench_spark_scale(data: ScaleData, invocation: DbtInvocation) -> ScaleResult:
+    """In a fresh Spark folder: parse, link the source table to the base parts, seed, build
+    on 99 %, link the new part, incremental run, full build and ls."""
+    spark_dir = invocation.spark_dir
+    if spark_dir is None:
+        raise BenchError("a Spark run needs its Spark folder")
+    label = f"spark-{scale_label(data.scale)}"
+    if spark_dir.exists():
+        shutil.rmtree(spark_dir)
+    spark_dir.mkdir(parents=True)
+    source = spark_dir / "source"
+    warehouse = spark_dir / "warehouse"
+    stage_source(data, with_new=False, folder=source)
+    _warm([*data.base_files, data.new_file])
+
+    parse = _time_parse(invocation, label)
+    load = run_dbt(
+        invocation,
+        [
+            "run-operation",
+            "ai_adoption_load_events",
+            "--args",
+            json.dumps({"path": str(source), "link": True}),
+        ],
+        f"{label}-load-events",
+    )
+    loaded = _LOADED.findall(log_file(invocation, f"{label}-load-events").read_text("utf-8"))
+    if not loaded or int(loaded[-1]) != data.base_rows:
+        raise BenchError(
+            f"the Spark source table holds {loaded[-1] if loaded else 'an unknown number of'} "
+            f"rows after linking {source}, not the {data.base_rows} of the base parts"
+        )
+    seed = run_dbt(invocation, ["seed"], f"{label}-seed")
+    base_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-build-99pct")
+    # the linked table reads the folder: the next Spark session lists the new file with it
+    deliver_new_part(data, folder=source)
+    incremental = run_dbt(invocation, ["run"], f"{label}-incremental-1pct")
+    after_incremental = spark_table_row_counts(warehouse)
+    full_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-full-build")
+    after_full = spark_table_row_counts(warehouse)
+    profile = _profile(
+        invocation,
+        f"{label}-full-build",
+        f"{label}-incremental-1pct",
+        after_full,
+        after_incremental,
+    )
+    ls = _time_ls(invocation, label)
+    return ScaleResult(
+        scale=data.scale,
+        events=data.rows,
+        new_events=data.new_rows,
+        floor=None,
+        seed=seed,
+        base_build=base_build,
+        incremental=incremental,
+        full_build=full_build,
+        test=None,
+        count_mismatches=count_mismatches(after_incremental, after_full),
+        engine=SPARK,
+        parse=parse,
+        ls=ls,
+        load=load,
+        profile=profile,
     )
 
 
@@ -743,29 +1230,81 @@ def _row(
     fmt: str,
     goal: str = "",
     passes: Callable[[float], bool] | None = None,
+    judged: Callable[[ScaleResult], bool] | None = None,
 ) -> Row:
+    """A row of ``value`` per scale; ``passes`` judges the cells of the scales ``judged``
+    picks (every scale by default)."""
     values = [value(r) for r in results]
     cells = tuple("" if v is None else format(v, fmt) for v in values)
-    verdicts = tuple(None if v is None or passes is None else passes(v) for v in values)
+    verdicts = tuple(
+        None if v is None or passes is None or (judged is not None and not judged(r)) else passes(v)
+        for v, r in zip(values, results, strict=True)
+    )
     return Row(label, cells, goal, verdicts if passes else ())
 
 
+def _engine(results: Sequence[ScaleResult]) -> str:
+    return results[0].engine if results else DUCKDB
+
+
+def _seconds_of(
+    step: Callable[[ScaleResult], StepResult | None],
+) -> Callable[[ScaleResult], float | None]:
+    def value(r: ScaleResult) -> float | None:
+        found = step(r)
+        return None if found is None else found.seconds
+
+    return value
+
+
 def results_rows(results: Sequence[ScaleResult]) -> list[Row]:
-    """The rows of the table, one column per scale (in the order given)."""
+    """The rows of the table, one column per scale (in the order given).
+
+    The engine of the first result picks the rows and goals: DuckDB has the floor and the
+    data tests, and its peak memory is judged at the largest scale; Spark has the linking of
+    the source table, peak memory of dbt and its JVM together, and its own incremental goal.
+    """
+    spark = _engine(results) == SPARK
+    largest = max((r.scale for r in results), default=0)
+    share_goal = GOAL_SPARK_INCREMENTAL_SHARE if spark else GOAL_INCREMENTAL_SHARE
     rows = [
         _row("events", results, lambda r: r.events, ",d"),
         _row("  of which new (incremental step)", results, lambda r: r.new_events, ",d"),
-        _row("one-pass floor (s)", results, lambda r: r.floor.seconds, ".1f"),
+    ]
+    if not spark:
+        rows.append(_row("one-pass floor (s)", results, _seconds_of(lambda r: r.floor), ".1f"))
+    rows += [
+        _row("dbt parse (s)", results, _seconds_of(lambda r: r.parse), ".1f"),
+        _row("dbt ls, no-op (s)", results, _seconds_of(lambda r: r.ls), ".1f"),
+    ]
+    if spark:
+        rows.append(
+            _row("link the source table (s)", results, _seconds_of(lambda r: r.load), ".1f")
+        )
+    rows += [
         _row("dbt seed (s)", results, lambda r: r.seed.seconds, ".1f"),
         _row("build on 99 % (s)", results, lambda r: r.base_build.seconds, ".1f"),
         _row("full build (s)", results, lambda r: r.full_build.seconds, ".1f"),
+    ]
+    if not spark:
+        rows.append(
+            _row(
+                "  full build / floor",
+                results,
+                lambda r: (
+                    None if r.floor is None else _ratio(r.full_build.seconds, r.floor.seconds)
+                ),
+                ".1f",
+                f"<= {GOAL_FLOOR_RATIO:g}",
+                lambda v: v <= GOAL_FLOOR_RATIO,
+            )
+        )
+    rows += [
         _row(
-            "  full build / floor",
+            "  full build: dbt start-up, parse, exit (s)",
             results,
-            lambda r: _ratio(r.full_build.seconds, r.floor.seconds),
+            lambda r: _overhead(r.full_build),
             ".1f",
-            f"<= {GOAL_FLOOR_RATIO:g}",
-            lambda v: v <= GOAL_FLOOR_RATIO,
         ),
         _row("incremental 1 % (s)", results, lambda r: r.incremental.seconds, ".1f"),
         _row(
@@ -773,8 +1312,8 @@ def results_rows(results: Sequence[ScaleResult]) -> list[Row]:
             results,
             lambda r: _ratio(r.incremental.seconds, r.full_build.seconds),
             ".0%",
-            f"<= {GOAL_INCREMENTAL_SHARE:.0%}",
-            lambda v: v <= GOAL_INCREMENTAL_SHARE,
+            f"<= {share_goal:.0%}",
+            lambda v: v <= share_goal,
         ),
         Row(
             "  incremental rows = full build",
@@ -783,27 +1322,35 @@ def results_rows(results: Sequence[ScaleResult]) -> list[Row]:
             tuple(not r.count_mismatches for r in results),
         ),
         _row(
-            "  of which dbt start-up, parse, exit",
+            "  incremental: dbt start-up, parse, exit (s)",
             results,
             lambda r: _overhead(r.incremental),
             ".1f",
         ),
-        _row("dbt test, data tests (s)", results, lambda r: r.test.seconds, ".1f"),
+    ]
+    if not spark:
+        rows.append(_row("dbt test, data tests (s)", results, _seconds_of(lambda r: r.test), ".1f"))
+    memory = ", dbt + JVM" if spark else ""
+    rss_goal = "" if spark else f"<= {GOAL_PEAK_GIB:g} GiB (set at 10M)"
+    rss_passes = None if spark else (lambda v: v <= GOAL_PEAK_GIB)
+    rows += [
         _row(
-            "peak RSS full build (GiB)",
+            f"peak RSS full build{memory} (GiB)",
             results,
             lambda r: r.full_build.peak_rss_gib,
             ".2f",
-            f"<= {GOAL_PEAK_GIB:g} GiB (set at 10M)",
-            lambda v: v <= GOAL_PEAK_GIB,
+            rss_goal,
+            rss_passes,
+            lambda r: r.scale == largest,
         ),
         _row(
-            "peak RSS incremental (GiB)",
+            f"peak RSS incremental{memory} (GiB)",
             results,
             lambda r: r.incremental.peak_rss_gib,
             ".2f",
-            f"<= {GOAL_PEAK_GIB:g} GiB (set at 10M)",
-            lambda v: v <= GOAL_PEAK_GIB,
+            rss_goal,
+            rss_passes,
+            lambda r: r.scale == largest,
         ),
         _row(
             "events per second (full build)",
@@ -822,17 +1369,105 @@ def results_rows(results: Sequence[ScaleResult]) -> list[Row]:
                 format(ratio, ".1f") if r is large and ratio is not None else "" for r in results
             )
             verdicts = tuple(
-                (ratio <= limit) if r is large and ratio is not None else None for r in results
+                (ratio <= limit) if r is large and ratio is not None and not spark else None
+                for r in results
             )
             rows.append(
                 Row(
                     f"full build time {scale_label(large.scale)} / {scale_label(small.scale)}",
                     cells,
-                    f"<= {limit:g}",
-                    verdicts,
+                    "" if spark else f"<= {limit:g}",
+                    () if spark else verdicts,
                 )
             )
     return rows
+
+
+# ---- the per-model table --------------------------------------------------------------------
+
+PROFILE_HEADER: tuple[str, ...] = (
+    "model",
+    "materialized",
+    "full build (s)",
+    "share",
+    "rows",
+    "incremental (s)",
+    "rows after incr.",
+    "rows written (incr.)",
+)
+#: Columns of the per-model table aligned to the left (the others are numbers).
+PROFILE_TEXT_COLUMNS = 2
+
+
+def _count_cell(value: int | str | None) -> str:
+    if value is None:
+        return ""
+    return format(value, ",d") if isinstance(value, int) else value
+
+
+def profile_cells(profile: Sequence[ModelProfile]) -> list[tuple[str, ...]]:
+    """The cells of the per-model table, one tuple per model, in PROFILE_HEADER's order."""
+    return [
+        (
+            m.model,
+            m.materialized,
+            "" if m.full_seconds is None else f"{m.full_seconds:.2f}",
+            "" if m.share is None else f"{m.share:.1%}",
+            _count_cell(m.rows),
+            "" if m.incremental_seconds is None else f"{m.incremental_seconds:.2f}",
+            _count_cell(m.rows_after_incremental),
+            _count_cell(m.rows_written_incremental),
+        )
+        for m in profile
+    ]
+
+
+def _profile_title(result: ScaleResult) -> str:
+    return f"per model, {scale_label(result.scale)} events on {result.engine}"
+
+
+#: What the per-model table shows, under its title.
+PROFILE_NOTE = (
+    "dbt's execution time of each model in the full build (dbt run --full-refresh) and in the "
+    "incremental step (dbt run); share of the summed model time of the full build (threads "
+    "overlap); rows of its table after each; rows written by the incremental step where known"
+)
+
+
+def format_profile_text(result: ScaleResult) -> str:
+    """The per-model table of one scale as plain text ("" when there is no profile)."""
+    if not result.profile:
+        return ""
+    rows = [PROFILE_HEADER, *profile_cells(result.profile)]
+    widths = [max(len(row[c]) for row in rows) for c in range(len(PROFILE_HEADER))]
+
+    def render(row: Sequence[str]) -> str:
+        return "  ".join(
+            text.ljust(widths[c]) if c < PROFILE_TEXT_COLUMNS else text.rjust(widths[c])
+            for c, text in enumerate(row)
+        ).rstrip()
+
+    out = [_profile_title(result), PROFILE_NOTE, ""]
+    out += [render(PROFILE_HEADER), "-" * len(render(PROFILE_HEADER))]
+    out += [render(row) for row in rows[1:]]
+    return "\n".join(out)
+
+
+def format_profile_markdown(result: ScaleResult) -> str:
+    """The per-model table of one scale as Markdown ("" when there is no profile)."""
+    if not result.profile:
+        return ""
+    align = ["---"] * PROFILE_TEXT_COLUMNS + ["---:"] * (len(PROFILE_HEADER) - PROFILE_TEXT_COLUMNS)
+    out = [
+        f"## {_profile_title(result)}",
+        "",
+        PROFILE_NOTE + ".",
+        "",
+        "| " + " | ".join(PROFILE_HEADER) + " |",
+        "|" + "|".join(align) + "|",
+    ]
+    out += ["| " + " | ".join(row) + " |" for row in profile_cells(result.profile)]
+    return "\n".join(out)
 
 
 @dataclass(frozen=True)
@@ -846,6 +1481,8 @@ class Machine:
     python: str = field(default_factory=platform.python_version)
     duckdb: str = ""
     dbt_core: str = ""
+    #: the dbt adapter and engine libraries, e.g. "dbt-spark 1.11.0, pyspark 4.3.0"
+    adapter: str = ""
     #: 1-minute load average when the benchmark started (other work on the machine skews it)
     load_at_start: float | None = None
 
@@ -853,7 +1490,8 @@ class Machine:
         load = "" if self.load_at_start is None else f", load {self.load_at_start:.2f} at start"
         return (
             f"machine: {self.cores} cores, {self.ram_gib:.1f} GiB RAM, {self.cpu}; {self.date}; "
-            f"Python {self.python}, DuckDB {self.duckdb}, dbt-core {self.dbt_core}{load}"
+            f"Python {self.python}, DuckDB {self.duckdb}, dbt-core {self.dbt_core}"
+            f"{', ' + self.adapter if self.adapter else ''}{load}"
         )
 
 
@@ -864,8 +1502,8 @@ def _version(package: str) -> str:
         return "?"
 
 
-def machine() -> Machine:
-    """Cores, RAM (from /proc/meminfo), CPU model and the date of this run."""
+def machine(engine: str = DUCKDB) -> Machine:
+    """Cores, RAM (from /proc/meminfo), CPU model, versions and the date of this run."""
     ram_kib = 0
     cpu = platform.processor() or platform.machine()
     try:
@@ -886,6 +1524,11 @@ def machine() -> Machine:
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         duckdb=_version("duckdb"),
         dbt_core=_version("dbt-core"),
+        adapter=(
+            f"dbt-spark {_version('dbt-spark')}, pyspark {_version('pyspark')}"
+            if engine == SPARK
+            else f"dbt-duckdb {_version('dbt-duckdb')}"
+        ),
         load_at_start=os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     )
 
@@ -895,7 +1538,8 @@ def _header(results: Sequence[ScaleResult]) -> list[str]:
 
 
 def format_text(results: Sequence[ScaleResult], host: Machine, settings: str = "") -> str:
-    """The plain-text table: a column per scale, numbers aligned, verdicts beside them."""
+    """The plain-text table: a column per scale, numbers aligned, verdicts beside them; then
+    the per-model table of each scale."""
     rows = results_rows(results)
     header = _header(results)
     columns: list[list[str]] = [[header[0], *(row.label for row in rows)]]
@@ -923,11 +1567,15 @@ def format_text(results: Sequence[ScaleResult], host: Machine, settings: str = "
     goal_width = max(len(row.goal) for row in rows)
     out += ["", render(0, header[-1]), "-" * (sum(widths) + 2 * len(widths) + goal_width)]
     out += [render(r, row.goal) for r, row in enumerate(rows, start=1)]
+    for result in results:
+        profile = format_profile_text(result)
+        if profile:
+            out += ["", profile]
     return "\n".join(out)
 
 
 def format_markdown(results: Sequence[ScaleResult], host: Machine, settings: str = "") -> str:
-    """The same table as Markdown."""
+    """The same tables as Markdown."""
     rows = results_rows(results)
     header = _header(results)
     out = ["# ai_adoption benchmark", "", host.describe()]
@@ -945,22 +1593,36 @@ def format_markdown(results: Sequence[ScaleResult], host: Machine, settings: str
     if mismatched:
         out += ["", "Row counts after the incremental run that differ from the full build:", ""]
         out += [f"- {scale_label(r.scale)}: {m}" for r, m in mismatched]
+    for result in results:
+        profile = format_profile_markdown(result)
+        if profile:
+            out += ["", profile]
     return "\n".join(out) + "\n"
+
+
+def goals(engine: str, scales: Sequence[int]) -> dict[str, Any]:
+    """The goals the table judges on ``engine``."""
+    if engine == SPARK:
+        return {"incremental_share_of_full_build_max": GOAL_SPARK_INCREMENTAL_SHARE}
+    return {
+        "full_build_over_floor_max": GOAL_FLOOR_RATIO,
+        "incremental_share_of_full_build_max": GOAL_INCREMENTAL_SHARE,
+        "peak_rss_gib_max": GOAL_PEAK_GIB,
+        "peak_rss_judged_at_scale": max(scales, default=None),
+        "scaling_slack": GOAL_SCALING_SLACK,
+    }
 
 
 def results_json(
     results: Sequence[ScaleResult], host: Machine, settings: dict[str, Any]
 ) -> dict[str, Any]:
-    """Everything measured, the goals and the verdicts, as one JSON-able dict."""
+    """Everything measured (with the per-model profiles), the goals and the verdicts, as one
+    JSON-able dict."""
     return {
         "machine": asdict(host),
         "settings": settings,
-        "goals": {
-            "full_build_over_floor_max": GOAL_FLOOR_RATIO,
-            "incremental_share_of_full_build_max": GOAL_INCREMENTAL_SHARE,
-            "peak_rss_gib_max": GOAL_PEAK_GIB,
-            "scaling_slack": GOAL_SCALING_SLACK,
-        },
+        "engine": _engine(results),
+        "goals": goals(_engine(results), [r.scale for r in results]),
         "scales": [
             {
                 **asdict(r),
@@ -1001,6 +1663,7 @@ class BenchConfig:
     seed: int = 42
     memory_limit: str = "4GB"
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    engine: str = DUCKDB
 
 
 def find_repo() -> Path:
@@ -1013,12 +1676,16 @@ def find_repo() -> Path:
 
 def run_bench(cfg: BenchConfig) -> list[ScaleResult]:
     """Prepare, measure and report every scale; returns the results."""
+    for scale in cfg.scales:
+        check_scale(scale)
+    check_engine_scales(cfg.engine, cfg.scales)
     repo = find_repo()
     dbt = Path(sys.executable).parent / "dbt"
     if not dbt.exists():
         raise BenchError(f"dbt not found next to the Python interpreter: {dbt}")
-    for scale in cfg.scales:
-        check_scale(scale)
+    spark = cfg.engine == SPARK
+    if spark and not sys.platform.startswith("linux"):
+        logger.warning("the peak memory figures leave Spark's JVM out (measured on Linux only)")
     out = cfg.out.resolve()
     try:
         with _connect(":memory:", cfg.memory_limit, cfg.threads, out / "duckdb-tmp"):
@@ -1028,7 +1695,7 @@ def run_bench(cfg: BenchConfig) -> list[ScaleResult]:
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("results.md", "results.json"):  # a failed run must not leave old figures
         (out / stale).unlink(missing_ok=True)
-    host = machine()
+    host = machine(cfg.engine)
     if host.load_at_start is not None and host.load_at_start > 0.5:
         logger.warning(
             "1-minute load average is %.2f before the benchmark: other work on this machine "
@@ -1036,6 +1703,7 @@ def run_bench(cfg: BenchConfig) -> list[ScaleResult]:
             host.load_at_start,
         )
     settings = {
+        "engine": cfg.engine,
         "scales": list(cfg.scales),
         "seed": cfg.seed,
         "memory_limit": cfg.memory_limit,
@@ -1047,22 +1715,35 @@ def run_bench(cfg: BenchConfig) -> list[ScaleResult]:
         f"settings: DuckDB memory_limit {cfg.memory_limit}, threads {cfg.threads} "
         f"(floor query; dbt --threads); seed {cfg.seed}; data in {out}"
     )
+    if spark:
+        driver_memory = os.environ.get("AI_ADOPTION_SPARK_DRIVER_MEMORY", "4g")
+        settings["spark_driver_memory"] = driver_memory
+        settings_line = (
+            f"settings: engine spark (dbt-spark session, local Spark in each dbt process), "
+            f"driver memory {driver_memory}, dbt --threads {cfg.threads}; no floor query, no "
+            f"dbt test; seed {cfg.seed}; data prepared with DuckDB memory_limit "
+            f"{cfg.memory_limit}; in {out}"
+        )
     logger.info("%s", host.describe())
     base = ensure_base(out, cfg.seed)
     results: list[ScaleResult] = []
     for scale in cfg.scales:
         data = prepare_scale(out, base, scale, cfg.seed, cfg.memory_limit, cfg.threads)
+        spark_dir = out / f"spark-{scale}"
         invocation = DbtInvocation(
             dbt=dbt,
             repo=repo,
-            target_path=out / "dbt-target",
+            target_path=spark_dir / "target" if spark else out / "dbt-target",
             log_path=out / "logs",
             database=data.folder / "warehouse.duckdb",
             source_glob=data.source_glob,
             memory_limit=cfg.memory_limit,
             threads=cfg.threads,
+            engine=cfg.engine,
+            spark_dir=spark_dir if spark else None,
         )
-        results.append(bench_scale(data, invocation))
+        run = bench_spark_scale if spark else bench_scale
+        results.append(run(data, invocation))
         # written after every scale, so that a later failure keeps the finished ones
         (out / "results.md").write_text(
             format_markdown(results, host, settings_line), encoding="utf-8"

@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ai_adoption import __version__
-from ai_adoption.bench import BenchConfig, BenchError, DbtError, check_scale, run_bench
+from ai_adoption.bench import (
+    DUCKDB,
+    ENGINES,
+    SPARK_MAX_SCALE,
+    BenchConfig,
+    BenchError,
+    DbtError,
+    check_scale,
+    run_bench,
+)
 from ai_adoption.generator import (
     DEFAULT_END_DATE,
     REJECTED_KINDS,
@@ -248,13 +257,15 @@ def _scale(text: str) -> int:
 def _register_bench(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "bench",
-        help="time the dbt pipeline on DuckDB at one or more scales",
+        help="time the dbt pipeline on DuckDB or Spark at one or more scales",
         description=(
-            "Per scale: a one-pass floor query, dbt seed, dbt run --full-refresh on 99 % of "
-            "the events, an incremental dbt run adding the last 1 % (by loaded_at), a full "
-            "build on everything and dbt test, with wall times and peak RSS of dbt. 1M events "
-            "are generated once (cached in OUT/base-1m); larger scales replicate them with "
-            "suffixed ids. Prints one table and writes OUT/results.md and OUT/results.json."
+            "Per scale: a one-pass floor query (DuckDB), dbt parse, dbt seed, dbt run "
+            "--full-refresh on 99 % of the events, an incremental dbt run adding the last 1 % "
+            "(by loaded_at), a full build on everything, dbt ls and dbt test (DuckDB), with "
+            "wall times and peak RSS of dbt (with Spark's JVM). 1M events are generated once "
+            "(cached in OUT/base-1m); larger scales replicate them with suffixed ids. Prints "
+            "one table and a per-model table per scale, and writes OUT/results.md and "
+            "OUT/results.json."
         ),
     )
     parser.add_argument(
@@ -263,7 +274,19 @@ def _register_bench(subparsers: Subparsers) -> None:
         type=_scale,
         default=[1_000_000, 10_000_000],
         metavar="N",
-        help="numbers of events; multiples of 1M from 1M on (default: 1000000 10000000)",
+        help=(
+            "numbers of events; multiples of 1M from 1M on, at most "
+            f"{SPARK_MAX_SCALE} on Spark (default: 1000000 10000000)"
+        ),
+    )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=DUCKDB,
+        help=(
+            "duckdb: one DuckDB file per scale; spark: local Spark through dbt-spark's session "
+            "method, in OUT/spark-N (default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--out",
@@ -277,7 +300,10 @@ def _register_bench(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--memory-limit",
         default="4GB",
-        help="DuckDB memory_limit of dbt and of the floor query (default: %(default)s)",
+        help=(
+            "DuckDB memory_limit of dbt, of the floor query and of the data preparation "
+            "(default: %(default)s)"
+        ),
     )
     parser.add_argument(
         "--threads",
@@ -297,6 +323,7 @@ def _run_bench(args: argparse.Namespace) -> int:
         seed=args.seed,
         memory_limit=args.memory_limit,
         threads=args.threads,
+        engine=args.engine,
     )
     try:
         run_bench(cfg)
