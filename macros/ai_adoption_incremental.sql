@@ -88,10 +88,11 @@
     (an event may concern an output another pair generated).
     `sessionized` is the relation holding generation events (omitted by the
     sessionizing model itself). User ids come out as models past staging
-    show them (hashed when asked). -#}
-{% macro ai_adoption_changed_pairs(cutoff, sessionized=none) %}
+    show them (hashed when asked), or as the ledger holds them when not
+    `hashed` (so that a join against the ledger hashes nothing). -#}
+{% macro ai_adoption_changed_pairs(cutoff, sessionized=none, hashed=true) %}
     select distinct
-        {{ ai_adoption_hash_id('user_id') }} as user_id,
+        {{ ai_adoption_hash_id('user_id') if hashed else 'user_id' }} as user_id,
         feature
     from {{ ref('stg_ai_events__events_checked') }}
     where rejection_reason is null and effective_loaded_at >= {{ cutoff }}

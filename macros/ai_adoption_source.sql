@@ -35,25 +35,19 @@
 {% endmacro %}
 
 
-{#- Lower-cased names of the columns the raw events actually have. Empty while
-    dbt parses (nothing is queried then). Fails with a clear message when the
-    source cannot be read or lacks a required column. -#}
-{% macro ai_adoption_source_columns() %}
+{#- Lower-cased name -> lower-cased data type of every column the raw events
+    actually have, in the source's order. Empty while dbt parses (nothing is
+    queried then). Fails with a clear message when the source cannot be read
+    or lacks a required column. -#}
+{% macro ai_adoption_source_column_types() %}
     {%- if not execute -%}
-        {{ return([]) }}
+        {{ return({}) }}
     {%- endif -%}
     {%- set relation = ai_adoption_source_relation() -%}
-    {%- set probe -%}
-        select * from {{ relation }} where 1 = 0
-    {%- endset -%}
-    {%- set result = run_query(probe) -%}
-    {%- set names = [] -%}
-    {%- for name in result.column_names -%}
-        {%- do names.append(name | lower) -%}
-    {%- endfor -%}
+    {%- set types = adapter.dispatch('ai_adoption_describe_source', 'ai_adoption')(relation) -%}
     {%- set missing = [] -%}
     {%- for required in ai_adoption_required_columns() -%}
-        {%- if required not in names -%}
+        {%- if required not in types -%}
             {%- do missing.append(required) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -66,5 +60,117 @@
             ~ "'Point it at your own events'."
         ) }}
     {%- endif -%}
-    {{ return(names) }}
+    {{ return(types) }}
+{% endmacro %}
+
+{#- Warehouse tables: the adapter's own description. A relation it cannot
+    describe gives names only (every column is then read as text). -#}
+{% macro default__ai_adoption_describe_source(relation) %}
+    {%- set types = {} -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- do types.update({column.name | lower: column.dtype | lower}) -%}
+    {%- endfor -%}
+    {%- if not types -%}
+        {%- set result = run_query('select * from ' ~ relation ~ ' where 1 = 0') -%}
+        {%- for name in result.column_names -%}
+            {%- do types.update({name | lower: ''}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(types) }}
+{% endmacro %}
+
+{#- DuckDB: DESCRIBE works on tables and on file scans alike. -#}
+{% macro duckdb__ai_adoption_describe_source(relation) %}
+    {%- set result = run_query('describe select * from ' ~ relation) -%}
+    {%- set types = {} -%}
+    {%- for row in result.rows -%}
+        {%- do types.update({row['column_name'] | lower: row['column_type'] | lower}) -%}
+    {%- endfor -%}
+    {{ return(types) }}
+{% endmacro %}
+
+
+{#- Lower-cased names of the columns the raw events actually have (see
+    ai_adoption_source_column_types). -#}
+{% macro ai_adoption_source_columns() %}
+    {{ return(ai_adoption_source_column_types().keys() | list) }}
+{% endmacro %}
+
+
+{#- True when a source column of `data_type` already holds the contract's
+    `kind` exactly, so that its values are used as they are instead of being
+    written out as text and parsed back. Single-precision floats and
+    timestamps with a time zone are not: their text is what the contract
+    reads. -#}
+{% macro ai_adoption_is_native_type(kind, data_type) %}
+    {%- set native = {
+        'integer': ['bigint', 'integer', 'int', 'smallint', 'tinyint', 'int8', 'int4', 'int2'],
+        'double': ['double', 'double precision', 'float8'],
+        'timestamp': ['timestamp', 'timestamp without time zone', 'timestamp_ntz'],
+    } -%}
+    {{ return(data_type in native.get(kind, [])) }}
+{% endmacro %}
+
+
+{#- The text of `properties` when it is valid JSON, else null (SQL). -#}
+{% macro ai_adoption_properties_json(column, has_properties) %}
+    {%- set text_type = ai_adoption_type('string') -%}
+    {%- if has_properties -%}
+        {{ return(
+            'case when ' ~ ai_adoption_json_is_valid('cast(' ~ column ~ ' as ' ~ text_type ~ ')')
+            ~ ' then cast(' ~ column ~ ' as ' ~ text_type ~ ') end'
+        ) }}
+    {%- endif -%}
+    {{ return('cast(null as ' ~ text_type ~ ')') }}
+{% endmacro %}
+
+
+{#- A contract column as it arrived, as text (SQL): the source column, or,
+    where it is missing or null, the key of the same name in `properties`
+    (held valid-or-null in `properties_json`). Required columns are never
+    read from `properties`. `prefix` is put before the source column's name. -#}
+{% macro ai_adoption_source_text(name, present, properties_json=none, prefix='') %}
+    {%- set text_type = ai_adoption_type('string') -%}
+    {%- set column = 'cast(' ~ prefix ~ name ~ ' as ' ~ text_type ~ ')' -%}
+    {%- set from_properties = ai_adoption_json_get(properties_json, name) if properties_json else none -%}
+    {%- if name in ai_adoption_required_columns() or (name in present and not from_properties) -%}
+        {{ return(column) }}
+    {%- elif name in present -%}
+        {{ return('coalesce(' ~ column ~ ', ' ~ from_properties ~ ')') }}
+    {%- elif from_properties -%}
+        {{ return(from_properties) }}
+    {%- endif -%}
+    {{ return('cast(null as ' ~ text_type ~ ')') }}
+{% endmacro %}
+
+
+{#- A contract column's typed value (SQL), null where its text does not have
+    the contract's shape (ai_adoption_try_cast). A source column that already
+    has the contract's type is used as it is: only values the text would not
+    pass are nulled (a NaN or infinite double, a timestamp outside years 1 to
+    9999), and `properties` is parsed only where the column is null. -#}
+{% macro ai_adoption_source_value(name, kind, types, properties_json=none, prefix='') %}
+    {%- set present = types.keys() | list -%}
+    {%- set text = ai_adoption_source_text(name, present, properties_json, prefix) -%}
+    {%- if not (name in present and ai_adoption_is_native_type(kind, types[name])) -%}
+        {{ return(ai_adoption_try_cast('nullif(trim(' ~ text ~ "), '')", kind)) }}
+    {%- endif -%}
+    {%- set column = prefix ~ name -%}
+    {%- if kind == 'integer' -%}
+        {%- set value = 'cast(' ~ column ~ ' as ' ~ ai_adoption_type('integer') ~ ')' -%}
+    {%- elif kind == 'double' -%}
+        {#- x - x is 0 for every finite number, NaN for NaN and the infinities -#}
+        {%- set value = 'case when ' ~ column ~ ' - ' ~ column ~ ' = 0 then ' ~ column ~ ' end' -%}
+    {%- else -%}
+        {%- set timestamp_type = ai_adoption_type('timestamp') -%}
+        {%- set value = 'case when ' ~ column ~ " between cast('0001-01-01 00:00:00' as " ~ timestamp_type
+            ~ ") and cast('9999-12-31 23:59:59.999999' as " ~ timestamp_type ~ ') then ' ~ column ~ ' end' -%}
+    {%- endif -%}
+    {%- if properties_json and name not in ai_adoption_required_columns() -%}
+        {%- set from_properties = ai_adoption_try_cast(
+            'nullif(trim(' ~ ai_adoption_json_get(properties_json, name) ~ "), '')", kind
+        ) -%}
+        {{ return('case when ' ~ column ~ ' is not null then ' ~ value ~ ' else ' ~ from_properties ~ ' end') }}
+    {%- endif -%}
+    {{ return(value) }}
 {% endmacro %}

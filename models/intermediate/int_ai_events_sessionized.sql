@@ -17,7 +17,7 @@ with
 
     changed_pairs as (
 
-        {{ ai_adoption_changed_pairs(ai_adoption_incremental_cutoff(this, 'loaded_at')) }}
+        {{ ai_adoption_changed_pairs(ai_adoption_incremental_cutoff(this, 'loaded_at'), hashed=false) }}
 
     ),
 
@@ -34,7 +34,7 @@ events as (
     {%- if is_incremental() %}
     inner join changed_pairs
         on
-            {{ ai_adoption_hash_id('ledger.user_id') }} = changed_pairs.user_id
+            ledger.user_id = changed_pairs.user_id
             and ledger.feature = changed_pairs.feature
     {%- endif %}
     where ledger.rejection_reason is null and ledger.copy_rank = 1 and ledger.action is not null

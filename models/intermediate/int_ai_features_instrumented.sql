@@ -1,18 +1,35 @@
-{{ config(materialized='table') }}
+{{ ai_adoption_incremental_config('feature') }}
 
 {#- One row per feature: which stages of the chain the feature sends events
     for. A stage with no event ever seen is not measured, and is never
-    blamed. Return is derived from sessions, so it is always measured. -#}
+    blamed. Return is derived from sessions, so it is always measured.
+    Incremental runs fold the events loaded since the cutoff into the stored
+    rows: a stage once seen stays seen, so the new events are enough. -#}
 
 with
 
-events as (
+{%- if is_incremental() %}
 
-    select * from {{ ref('int_ai_events_sessionized') }}
+    {%- set cutoff = ai_adoption_incremental_cutoff(this) %}
 
-),
+    events as (
 
-final as (
+        select * from {{ ref('int_ai_events_sessionized') }}
+        where loaded_at >= {{ cutoff }}
+
+    ),
+
+{%- else %}
+
+    events as (
+
+        select * from {{ ref('int_ai_events_sessionized') }}
+
+    ),
+
+{%- endif %}
+
+seen as (
 
     select
         feature,
@@ -23,8 +40,41 @@ final as (
         {{ dbt.bool_or("stage = 'output'") }} as measures_output,
         {{ dbt.bool_or("stage = 'verification'") }} as measures_verification,
         {{ dbt.bool_or("stage in ('handoff', 'handoff_leak', 'handoff_negative')") }} as measures_handoff,
-        true as measures_return
+        max(loaded_at) as last_loaded_at
     from events
+    group by 1
+    {%- if is_incremental() %}
+        union all
+        select
+            feature,
+            first_event_at,
+            last_event_at,
+            measures_trigger,
+            measures_context,
+            measures_output,
+            measures_verification,
+            measures_handoff,
+            last_loaded_at
+        from {{ this }}
+        where feature in (select events.feature from events)
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        feature,
+        min(first_event_at) as first_event_at,
+        max(last_event_at) as last_event_at,
+        {{ dbt.bool_or('measures_trigger') }} as measures_trigger,
+        {{ dbt.bool_or('measures_context') }} as measures_context,
+        {{ dbt.bool_or('measures_output') }} as measures_output,
+        {{ dbt.bool_or('measures_verification') }} as measures_verification,
+        {{ dbt.bool_or('measures_handoff') }} as measures_handoff,
+        true as measures_return,
+        max(last_loaded_at) as last_loaded_at
+    from seen
     group by 1
 
 )

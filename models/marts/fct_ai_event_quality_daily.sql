@@ -14,11 +14,7 @@ with
 
 source_rows as (
 
-    select
-        cast(coalesce(
-            {{ ai_adoption_try_cast("nullif(trim(loaded_at), '')", 'timestamp') }},
-            {{ ai_adoption_try_cast("nullif(trim(occurred_at), '')", 'timestamp') }}
-        ) as date) as load_date
+    select load_date
     from {{ ref('stg_ai_events__raw_events') }}
 
 ),

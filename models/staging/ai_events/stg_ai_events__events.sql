@@ -11,13 +11,26 @@ checked as (
 
 ),
 
+{# Outputs that were generated: an event about any other output_id is an
+    orphan (its generation was lost or never sent). A semi-join on the ids,
+    where a window over every output's events would sort them all. #}
+generated_outputs as (
+
+    select distinct output_id
+    from checked
+    where action = 'output_generated' and output_id is not null
+
+),
+
 flagged as (
 
     select
-        *,
-        max(case when action = 'output_generated' then 1 else 0 end) over (
-            partition by output_id
-        ) as output_generated_flag
+        checked.*,
+        case
+            when checked.output_id is null then 1
+            when checked.output_id in (select generated_outputs.output_id from generated_outputs) then 1
+            else 0
+        end as output_generated_flag
     from checked
 
 ),

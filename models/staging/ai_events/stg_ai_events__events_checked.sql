@@ -16,15 +16,53 @@
     + ['action', 'stage', 'requires_output_id'] -%}
 {%- set min_occurred_at = 'cast(' ~ ai_adoption_literal(var('ai_adoption_min_occurred_at')) ~ ' as '
     ~ ai_adoption_type('timestamp') ~ ')' -%}
+{#- Runs read the source itself, so that a column already in the contract's
+    type is used as it is and only text is parsed (ai_adoption_source_value).
+    Unit tests give rows of the text view instead (every column text, keys
+    of `properties` already in their columns). -#}
+{%- set text_view = ref('stg_ai_events__raw_events') -%}
+{%- set unit_test = (text_view | string).startswith('__dbt__cte__') -%}
+{%- if unit_test -%}
+    {%- set source_types = {} -%}
+    {%- for name in raw_columns + ['properties'] -%}
+        {%- do source_types.update({name: ''}) -%}
+    {%- endfor -%}
+{%- else -%}
+    {%- set source_types = ai_adoption_source_column_types() -%}
+{%- endif -%}
+{%- set present = source_types.keys() | list -%}
+{#- `properties` fills missing or null columns; the text view has done so already. -#}
+{%- set properties_json = 'properties_json' if 'properties' in present and not unit_test else none -%}
+{%- set timestamp_type = ai_adoption_type('timestamp') -%}
+{#- Each contract column as it arrived, as text (SQL over source_rows). -#}
+{%- set raw_text = {} -%}
+{%- for name in raw_columns -%}
+    {%- do raw_text.update({name: ai_adoption_source_text(name, present, properties_json, 'src_')}) -%}
+{%- endfor -%}
 {%- if is_incremental() -%}
     {%- set cutoff = ai_adoption_incremental_cutoff(this, 'effective_loaded_at') -%}
 {%- endif -%}
 
 with
 
-raw_events as {{ ai_adoption_materialized_cte() }}(
+{# The contract's columns of every source row, as src_<name>. An incremental
+    run skips at the scan the rows whose typed load time is known to be
+    before the cutoff (the exact rule is applied below, in batch). #}
+source_rows as {{ ai_adoption_materialized_cte() }}(
 
-    select * from {{ ref('stg_ai_events__raw_events') }}
+    select
+        {%- for name in present if name in raw_columns or name == 'properties' %}
+            {{ name }} as src_{{ name }},
+        {%- endfor %}
+        {{ ai_adoption_properties_json('properties', 'properties' in present) }} as properties_json
+    from {{ text_view if unit_test else ai_adoption_source_relation() }}
+    {%- if is_incremental() and 'loaded_at' in present
+        and ai_adoption_is_native_type('timestamp', source_types['loaded_at']) %}
+        where not (
+            loaded_at < {{ cutoff }}
+            and loaded_at >= cast('0001-01-01 00:00:00' as {{ timestamp_type }})
+        )
+    {%- endif %}
 
 ),
 
@@ -89,31 +127,29 @@ action_map as (
 typed as (
 
     select
+        source_rows.*,
+        {%- if 'properties' in present %}
+            cast(source_rows.src_properties as {{ ai_adoption_type('string') }}) as raw_properties,
+        {%- else %}
+            cast(null as {{ ai_adoption_type('string') }}) as raw_properties,
+        {%- endif %}
         {%- for name in ai_adoption_required_columns() + (optional.keys() | list) %}
-            raw_events.{{ name }} as raw_{{ name }},
-        {%- endfor %}
-        raw_events.properties as raw_properties,
-        nullif(trim(raw_events.event_id), '') as event_id,
-        {{ ai_adoption_try_cast("nullif(trim(raw_events.occurred_at), '')", 'timestamp') }} as occurred_at,
-        {{ ai_adoption_try_cast("nullif(trim(raw_events.loaded_at), '')", 'timestamp') }} as loaded_at,
-        nullif(trim(raw_events.user_id), '') as user_id,
-        nullif(trim(raw_events.feature), '') as feature,
-        nullif(trim(raw_events.event_name), '') as event_name,
-        {%- for name, kind in optional.items() if name != 'loaded_at' %}
-            {%- if name in lowered %}
-                lower(nullif(trim(raw_events.{{ name }}), '')) as {{ name }},
-            {%- elif kind == 'string' %}
-                nullif(trim(raw_events.{{ name }}), '') as {{ name }},
+            {%- set kind = optional.get(name, 'string') if name != 'occurred_at' else 'timestamp' %}
+            {%- if kind != 'string' %}
+                {{ ai_adoption_source_value(name, kind, source_types, properties_json, 'src_') }} as {{ name }},
+            {%- elif name in lowered %}
+                lower(nullif(trim({{ raw_text[name] }}), ''))
+                    as {{ name }},
             {%- else %}
-                {{ ai_adoption_try_cast("nullif(trim(raw_events." ~ name ~ "), '')", kind) }} as {{ name }},
+                nullif(trim({{ raw_text[name] }}), '') as {{ name }},
             {%- endif %}
         {%- endfor %}
         action_map.action,
         actions.stage,
         coalesce(actions.requires_output_id, false) as requires_output_id
-    from raw_events
+    from source_rows
     left join action_map
-        on nullif(trim(raw_events.event_name), '') = action_map.event_name
+        on nullif(trim({{ raw_text['event_name'] }}), '') = action_map.event_name
     left join actions
         on action_map.action = actions.action
 
@@ -125,7 +161,7 @@ checked as {{ ai_adoption_materialized_cte() }}(
         *,
         case
             {%- for name in ai_adoption_required_columns() %}
-                when {{ name }} is null and nullif(trim(raw_{{ name }}), '') is null
+                when {{ name }} is null and nullif(trim({{ raw_text[name] }}), '') is null
                     then 'missing_{{ name }}'
             {%- endfor %}
             -- properties must be a JSON object: an array or a scalar has no keys to read
@@ -137,10 +173,10 @@ checked as {{ ai_adoption_materialized_cte() }}(
             when {{ ai_adoption_json_has_miscased_key('raw_properties', optional.keys() | list) }}
                 then 'miscased_properties_key'
             when occurred_at is null then 'unparseable_occurred_at'
-            when loaded_at is null and nullif(trim(raw_loaded_at), '') is not null
+            when loaded_at is null and nullif(trim({{ raw_text['loaded_at'] }}), '') is not null
                 then 'unparseable_loaded_at'
             {%- for name in numeric %}
-                when {{ name }} is null and nullif(trim(raw_{{ name }}), '') is not null
+                when {{ name }} is null and nullif(trim({{ raw_text[name] }}), '') is not null
                     then 'unparseable_{{ name }}'
             {%- endfor %}
             when occurred_at > {{ ai_adoption_dateadd(
@@ -171,7 +207,7 @@ batch as (
         reaches a table. #}
     select
         {%- for name in raw_columns %}
-            case when rejection_reason is not null then raw_{{ name }} end as raw_{{ name }},
+            case when rejection_reason is not null then {{ raw_text[name] }} end as raw_{{ name }},
         {%- endfor %}
         case
             when rejection_reason is not null then cast(length(raw_properties) as {{ ai_adoption_type('integer') }})
@@ -190,14 +226,18 @@ batch as (
 
 ),
 
-{# Good copies of one event: most event_ids arrive once, so only the ids
-    seen more than once in this batch are ranked; the rest need neither a
-    sort nor a join against every row. #}
+{# Event ids that arrive more than once in the rows read (any copy, good or
+    rejected): most arrive once, so only these rows are ranked, and the rest
+    need neither a sort nor a join against every row. Only the event_id is
+    read, before any row is checked. #}
 repeated_ids as (
 
     select event_id
-    from batch
-    where rejection_reason is null
+    from (
+        select nullif(trim({{ raw_text['event_id'] }}), '') as event_id
+        from source_rows
+    ) as ids
+    where event_id is not null
     group by 1
     having count(*) > 1
 
@@ -227,7 +267,7 @@ flagged as (
 
     select
         batch.*,
-        repeated_ids.event_id is not null as has_batch_copies
+        repeated_ids.event_id is not null as may_have_copies
     from batch
     left join repeated_ids
         on batch.event_id = repeated_ids.event_id
@@ -236,12 +276,13 @@ flagged as (
 
 batch_ranked as (
 
-    -- a rejected row has no rank; a good row alone in the batch ranks first
+    -- a rejected row has no rank; a good row whose id arrived once ranks first,
+    -- good copies of one id rank among themselves
     select
         *,
         case when rejection_reason is null then 1 end as batch_rank
     from flagged
-    where not has_batch_copies or rejection_reason is not null
+    where not may_have_copies or rejection_reason is not null
     union all
     select
         *,
@@ -259,7 +300,7 @@ batch_ranked as (
                 coalesce(output_id, '')
         ) as batch_rank
     from flagged
-    where has_batch_copies and rejection_reason is null
+    where may_have_copies and rejection_reason is null
 
 ),
 

@@ -1,10 +1,13 @@
 {#- One row per source row, every contract column present and held as text.
     Optional columns missing from the source become null; a key of the JSON
     `properties` column fills a missing or null column of the same name.
-    Malformed JSON yields no keys (the row is rejected downstream). -#}
-{%- set present = ai_adoption_source_columns() -%}
+    Malformed JSON yields no keys (the row is rejected downstream). The
+    ledger reads the source with the same macros, without this view; the
+    quality mart counts the rows that arrived by load_date. -#}
+{%- set source_types = ai_adoption_source_column_types() -%}
+{%- set present = source_types.keys() | list -%}
 {%- set has_properties = 'properties' in present -%}
-{%- set text_type = ai_adoption_type('string') -%}
+{%- set properties_json = 'properties_json' if has_properties else none -%}
 
 with
 
@@ -19,15 +22,11 @@ with_properties as {{ ai_adoption_materialized_cte() }}(
     select
         *,
         {%- if has_properties %}
-            cast(properties as {{ text_type }}) as properties_text,
-            case
-                when {{ ai_adoption_json_is_valid('cast(properties as ' ~ text_type ~ ')') }}
-                    then cast(properties as {{ text_type }})
-            end as properties_json
+            cast(properties as {{ ai_adoption_type('string') }}) as properties_text,
         {%- else %}
-            cast(null as {{ text_type }}) as properties_text,
-            cast(null as {{ text_type }}) as properties_json
+            cast(null as {{ ai_adoption_type('string') }}) as properties_text,
         {%- endif %}
+        {{ ai_adoption_properties_json('properties', has_properties) }} as properties_json
     from source
 
 ),
@@ -36,25 +35,18 @@ as_text as (
 
     select
         {%- for name in ai_adoption_optional_columns() %}
-            {%- if name in present and has_properties %}
-                coalesce(
-                    cast({{ name }} as {{ text_type }}),
-                    {{ ai_adoption_json_get('properties_json', name) }}
-                ) as {{ name }},
-            {%- elif name in present %}
-                cast({{ name }} as {{ text_type }}) as {{ name }},
-            {%- elif has_properties %}
-                {{ ai_adoption_json_get('properties_json', name) }} as {{ name }},
-            {%- else %}
-                cast(null as {{ text_type }}) as {{ name }},
-            {%- endif %}
+            {{ ai_adoption_source_text(name, present, properties_json) }} as {{ name }},
         {%- endfor %}
-        cast(event_id as {{ text_type }}) as event_id,
-        cast(occurred_at as {{ text_type }}) as occurred_at,
-        cast(user_id as {{ text_type }}) as user_id,
-        cast(feature as {{ text_type }}) as feature,
-        cast(event_name as {{ text_type }}) as event_name,
-        properties_text as properties
+        {%- for name in ai_adoption_required_columns() %}
+            {{ ai_adoption_source_text(name, present) }} as {{ name }},
+        {%- endfor %}
+        properties_text as properties,
+        -- the day the row arrived, by the ledger's rule (its load time, else
+        -- its event time), typed as the ledger types it
+        cast(coalesce(
+            {{ ai_adoption_source_value('loaded_at', 'timestamp', source_types, properties_json) }},
+            {{ ai_adoption_source_value('occurred_at', 'timestamp', source_types, properties_json) }}
+        ) as date) as load_date
 
     from with_properties
 
