@@ -144,8 +144,9 @@ typed as (
                 nullif(trim({{ raw_text[name] }}), '') as {{ name }},
             {%- endif %}
         {%- endfor %}
-        action_map.action,
-        actions.stage,
+        -- text on every engine, as the typed values (seeds may load as varchar)
+        cast(action_map.action as {{ ai_adoption_type('string') }}) as action,
+        cast(actions.stage as {{ ai_adoption_type('string') }}) as stage,
         coalesce(actions.requires_output_id, false) as requires_output_id
     from source_rows
     left join action_map
@@ -333,7 +334,7 @@ final as (
         {%- endfor %}
         rejection_reason,
         effective_loaded_at,
-        copy_rank,
+        cast(copy_rank as {{ ai_adoption_type('integer') }}) as copy_rank,
         coalesce(cast(effective_loaded_at as date), cast('1900-01-01' as date)) as load_partition_date,
         coalesce(copy_rank > 1, false) as is_duplicate
     from ranked
