@@ -21,3 +21,19 @@
 {% macro default__ai_adoption_materialized_cte() %}
     {{ return('') }}
 {% endmacro %}
+
+
+{#- Placed between `name as` and `(` of a wide CTE read twice, where one of
+    the reads keeps few rows: asks the engine to compute it in each read
+    instead of writing every row aside first (DuckDB would materialize it). -#}
+{% macro ai_adoption_inlined_cte() %}
+    {{ return(adapter.dispatch('ai_adoption_inlined_cte', 'ai_adoption')()) }}
+{% endmacro %}
+
+{% macro default__ai_adoption_inlined_cte() %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro duckdb__ai_adoption_inlined_cte() %}
+    {{ return('not materialized') }}
+{% endmacro %}

@@ -39,8 +39,14 @@
 {%- for name in raw_columns -%}
     {%- do raw_text.update({name: ai_adoption_source_text(name, present, properties_json, 'src_')}) -%}
 {%- endfor -%}
+{%- set skip_old_rows = '' -%}
 {%- if is_incremental() -%}
     {%- set cutoff = ai_adoption_incremental_cutoff(this, 'effective_loaded_at') -%}
+    {%- if 'loaded_at' in present and ai_adoption_is_native_type('timestamp', source_types['loaded_at']) -%}
+        {#- rows whose typed load time is before the cutoff need no parsing to be skipped -#}
+        {%- set skip_old_rows = 'where not (loaded_at < ' ~ cutoff ~ " and loaded_at >= cast('0001-01-01 00:00:00' as "
+            ~ timestamp_type ~ '))' -%}
+    {%- endif -%}
 {%- endif -%}
 
 with
@@ -56,13 +62,7 @@ source_rows as {{ ai_adoption_materialized_cte() }}(
         {%- endfor %}
         {{ ai_adoption_properties_json('properties', 'properties' in present) }} as properties_json
     from {{ text_view if unit_test else ai_adoption_source_relation() }}
-    {%- if is_incremental() and 'loaded_at' in present
-        and ai_adoption_is_native_type('timestamp', source_types['loaded_at']) %}
-        where not (
-            loaded_at < {{ cutoff }}
-            and loaded_at >= cast('0001-01-01 00:00:00' as {{ timestamp_type }})
-        )
-    {%- endif %}
+    {{ skip_old_rows }}
 
 ),
 
@@ -230,13 +230,14 @@ batch as (
 {# Event ids that arrive more than once in the rows read (any copy, good or
     rejected): most arrive once, so only these rows are ranked, and the rest
     need neither a sort nor a join against every row. Only the event_id is
-    read, before any row is checked. #}
+    read (a scan of one column of the source), before any row is checked. #}
 repeated_ids as (
 
     select event_id
     from (
-        select nullif(trim({{ raw_text['event_id'] }}), '') as event_id
-        from source_rows
+        select nullif(trim(cast(event_id as {{ ai_adoption_type('string') }})), '') as event_id
+        from {{ text_view if unit_test else ai_adoption_source_relation() }}
+        {{ skip_old_rows }}
     ) as ids
     where event_id is not null
     group by 1
@@ -264,7 +265,9 @@ repeated_ids as (
 
 {%- endif %}
 
-flagged as (
+{# Read twice below, once for nearly every row and once for the few with
+    copies: computed in each read rather than written aside. #}
+flagged as {{ ai_adoption_inlined_cte() }}(
 
     select
         batch.*,
