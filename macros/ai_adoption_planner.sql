@@ -35,5 +35,5 @@
 {% endmacro %}
 
 {% macro duckdb__ai_adoption_inlined_cte() %}
-    {{ return('not materialized') }}
+    {{ return('not materialized ') }}
 {% endmacro %}
