@@ -16,6 +16,7 @@ DB ?= target/ai_adoption.duckdb
 DBT_ARGS := --profiles-dir .
 SOURCE_VARS := '{ai_adoption_source_path: "$(DATA)/*.parquet"}'
 BENCH_SCALES ?= 1000000 10000000
+BUILD_ARGS ?=
 BENCH_DIR ?= target/bench
 # duckdb, or spark (scales up to 1M: BENCH_SCALES=1000000)
 BENCH_ENGINE ?= duckdb
@@ -48,8 +49,8 @@ browser:  ## headless Chromium for the tests that render the report and the docs
 data: $(STAMP)  ## generate the sample event log (EVENTS, SEED, LOSS, DATA)
 	$(BIN)/ai-adoption generate --out $(DATA) --events $(EVENTS) --seed $(SEED) --loss $(LOSS)
 
-build: $(STAMP)  ## dbt build on the events in DATA (DuckDB file DB)
-	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt build $(DBT_ARGS) --vars $(SOURCE_VARS)
+build: $(STAMP)  ## dbt build on the events in DATA (DuckDB file DB; BUILD_ARGS are passed on)
+	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt build $(DBT_ARGS) $(BUILD_ARGS) --vars $(SOURCE_VARS)
 
 summary: $(STAMP)  ## print the per-feature metrics from DB
 	$(BIN)/ai-adoption summary --database $(DB)
@@ -60,6 +61,8 @@ report: $(STAMP)  ## write the self-contained HTML report of DB to REPORT
 semantic: $(STAMP)  ## check the semantic layer against DB (mf validate-configs; needs make build first)
 	AI_ADOPTION_DUCKDB_PATH=$(DB) DBT_PROFILES_DIR=. $(BIN)/mf validate-configs
 
+# the demo generates its events afresh, so it rebuilds every table from them
+demo: BUILD_ARGS = --full-refresh
 demo: data build summary report docs  ## generate ~200k events, build everything on DuckDB, print the metrics, write the report and the docs site
 	@echo
 	@echo "Report:    $(REPORT)  (one file, works offline: open it in a browser, e.g. xdg-open $(REPORT))"
