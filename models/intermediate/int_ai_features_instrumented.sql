@@ -5,6 +5,7 @@
     blamed. Return is derived from sessions, so it is always measured.
     Incremental runs fold the events loaded since the cutoff into the stored
     rows: a stage once seen stays seen, so the new events are enough. -#}
+{%- set measured_stages = ['trigger', 'context', 'output', 'verification', 'handoff'] -%}
 
 with
 
@@ -49,11 +50,9 @@ seen as (
             feature,
             first_event_at,
             last_event_at,
-            measures_trigger,
-            measures_context,
-            measures_output,
-            measures_verification,
-            measures_handoff,
+            {%- for stage in measured_stages %}
+                measures_{{ stage }},
+            {%- endfor %}
             last_loaded_at
         from {{ this }}
         where feature in (select events.feature from events)
@@ -67,11 +66,9 @@ final as (
         feature,
         min(first_event_at) as first_event_at,
         max(last_event_at) as last_event_at,
-        {{ dbt.bool_or('measures_trigger') }} as measures_trigger,
-        {{ dbt.bool_or('measures_context') }} as measures_context,
-        {{ dbt.bool_or('measures_output') }} as measures_output,
-        {{ dbt.bool_or('measures_verification') }} as measures_verification,
-        {{ dbt.bool_or('measures_handoff') }} as measures_handoff,
+        {%- for stage in measured_stages %}
+            {{ dbt.bool_or('measures_' ~ stage) }} as measures_{{ stage }},
+        {%- endfor %}
         true as measures_return,
         max(last_loaded_at) as last_loaded_at
     from seen

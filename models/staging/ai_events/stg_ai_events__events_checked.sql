@@ -44,7 +44,7 @@
     {%- set cutoff = ai_adoption_incremental_cutoff(this, 'effective_loaded_at') -%}
     {%- if 'loaded_at' in present and ai_adoption_is_native_type('timestamp', source_types['loaded_at']) -%}
         {#- rows whose typed load time is before the cutoff need no parsing to be skipped -#}
-        {%- set skip_old_rows = 'where not (loaded_at < ' ~ cutoff ~ " and loaded_at >= cast('0001-01-01 00:00:00' as "
+        {%- set skip_old_rows = 'not (loaded_at < ' ~ cutoff ~ " and loaded_at >= cast('0001-01-01 00:00:00' as "
             ~ timestamp_type ~ '))' -%}
     {%- endif -%}
 {%- endif -%}
@@ -62,7 +62,9 @@ source_rows as {{ ai_adoption_materialized_cte() }}(
         {%- endfor %}
         {{ ai_adoption_properties_json('properties', 'properties' in present) }} as properties_json
     from {{ text_view if unit_test else ai_adoption_source_relation() }}
-    {{ skip_old_rows }}
+    {%- if skip_old_rows %}
+        where {{ skip_old_rows }}
+    {%- endif %}
 
 ),
 
@@ -237,7 +239,9 @@ repeated_ids as (
     from (
         select nullif(trim(cast(event_id as {{ ai_adoption_type('string') }})), '') as event_id
         from {{ text_view if unit_test else ai_adoption_source_relation() }}
-        {{ skip_old_rows }}
+        {%- if skip_old_rows %}
+            where {{ skip_old_rows }}
+        {%- endif %}
     ) as ids
     where event_id is not null
     group by 1
