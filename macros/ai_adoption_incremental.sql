@@ -8,7 +8,15 @@
       rebuilt from all of the pair's events, because sessions, session
       numbers, returns and correction loops only depend on the events of the
       same user and feature.
-    A full refresh rebuilds everything. -#}
+    A full refresh rebuilds everything.
+
+    Engines with delete (DuckDB, PostgreSQL) delete the replaced unit and
+    insert its new rows. Spark without Delta has neither delete nor merge: it
+    overwrites whole partitions (insert_overwrite, dynamic partition
+    overwrite). The ledger's partitions are its load days. A pair model
+    writes, in every partition that holds a changed pair, the pair's new rows
+    and the stored rows of the other pairs there (ai_adoption_pair_rows);
+    partitions without a changed pair are left as they are. -#}
 
 
 {#- The config of an incremental model. `unique_key` is the replaced unit
@@ -27,8 +35,9 @@
     ) }}
 {% endmacro %}
 
-{#- Spark without Delta has no delete or merge: a model replaced by load day
-    overwrites its day partitions; a model replaced by pair is rebuilt whole. -#}
+{#- Spark: a model with `partition_by` overwrites the partitions an
+    incremental run writes; a model without one (a small per-feature
+    snapshot) is a table rebuilt on every run. -#}
 {% macro spark__ai_adoption_incremental_config(unique_key, partition_by) %}
     {%- if partition_by -%}
         {{ config(
@@ -42,6 +51,80 @@
         {{ config(materialized='table', file_format='parquet') }}
     {%- endif -%}
 {% endmacro %}
+
+
+{#- The rows a model replaced by (user_id, feature) pair writes: `rows`, a
+    CTE of the rebuilt rows of the changed pairs (all rows on a full build).
+    The model's incremental branch must define a CTE `changed_pairs`
+    (user_id, feature); `raw_pairs` says its user ids are the ledger's, not
+    yet hashed as the model stores them. `partition_by` is the model's
+    partition column on Spark: `pair_bucket` (a bucket of the pair, a column
+    this macro adds on Spark) or a day column of the rows. -#}
+{% macro ai_adoption_pair_rows(rows, partition_by, raw_pairs=false) %}
+    {{- return(adapter.dispatch('ai_adoption_pair_rows', 'ai_adoption')(rows, partition_by, raw_pairs)) -}}
+{% endmacro %}
+
+{#- Engines with delete store the rebuilt rows as they are. -#}
+{% macro default__ai_adoption_pair_rows(rows, partition_by, raw_pairs) -%}
+select * from {{ rows }}
+{%- endmacro %}
+
+{#- Spark overwrites every partition the written rows fall in, so the rows
+    of unchanged pairs in those partitions are written again, read from the
+    stored table (Spark reads them before it replaces the partition). The
+    touched partitions are the buckets of the changed pairs, or the days of
+    their rebuilt rows and of their stored rows (a session that moved to
+    another day leaves its old day). -#}
+{% macro spark__ai_adoption_pair_rows(rows, partition_by, raw_pairs) %}
+    {%- set bucketed = partition_by == 'pair_bucket' -%}
+    {%- set bucket_count = var('ai_adoption_spark_pair_buckets', 16) -%}
+    {%- if not is_incremental() %}
+    select
+        *
+        {%- if bucketed %},
+            cast(pmod(hash(user_id, feature), {{ bucket_count }}) as int) as pair_bucket
+        {%- endif %}
+    from {{ rows }}
+    {%- else -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- set stored_pairs -%}
+        select distinct
+            {{ ai_adoption_hash_id('user_id') if raw_pairs else 'user_id' }} as user_id,
+            feature
+        from changed_pairs
+    {%- endset %}
+    select
+        {%- for name in columns %}
+            {%- if bucketed and name == 'pair_bucket' %}
+                cast(pmod(hash(rebuilt.user_id, rebuilt.feature), {{ bucket_count }}) as int) as pair_bucket
+            {%- else %}
+                rebuilt.{{ name }}
+            {%- endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ rows }} as rebuilt
+    union all
+    select
+        {%- for name in columns %}
+            stored.{{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ this }} as stored
+    left anti join ({{ stored_pairs }}) as changed
+        on stored.user_id = changed.user_id and stored.feature = changed.feature
+    where stored.{{ partition_by }} in (
+        {%- if bucketed %}
+            select cast(pmod(hash(changed.user_id, changed.feature), {{ bucket_count }}) as int)
+            from ({{ stored_pairs }}) as changed
+        {%- else %}
+            select rebuilt.{{ partition_by }} from {{ rows }} as rebuilt
+            union
+            select kept.{{ partition_by }}
+            from {{ this }} as kept
+            left semi join ({{ stored_pairs }}) as changed
+                on kept.user_id = changed.user_id and kept.feature = changed.feature
+        {%- endif %}
+    )
+    {%- endif %}
+{%- endmacro %}
 
 
 {#- The first load instant an incremental run reads again: midnight of the

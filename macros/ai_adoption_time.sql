@@ -48,3 +48,22 @@
 {% macro spark__ai_adoption_dateadd(datepart, interval, from_date_or_timestamp) -%}
     timestampadd({{ datepart }}, {{ interval }}, {{ from_date_or_timestamp }})
 {%- endmacro %}
+
+
+{#- One row per day from `first_day` to `last_day` (date expressions, both
+    inclusive), in a column date_day. -#}
+{% macro ai_adoption_day_series(first_day, last_day) %}
+    {{ return(adapter.dispatch('ai_adoption_day_series', 'ai_adoption')(first_day, last_day)) }}
+{% endmacro %}
+
+{#- dbt's date_spine takes an exclusive end, hence the extra day. -#}
+{% macro default__ai_adoption_day_series(first_day, last_day) -%}
+    {{ dbt.date_spine('day', first_day, dbt.dateadd('day', 1, last_day)) }}
+{%- endmacro %}
+
+{#- Spark plans dbt's date_spine (a cross join of generated digits) in about
+    ten seconds on a small machine; a sequence of dates takes a fraction of
+    one. -#}
+{% macro spark__ai_adoption_day_series(first_day, last_day) -%}
+    select explode(sequence({{ first_day }}, {{ last_day }}, interval 1 day)) as date_day
+{%- endmacro %}

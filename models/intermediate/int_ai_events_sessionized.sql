@@ -1,4 +1,4 @@
-{{ ai_adoption_incremental_config(['user_id', 'feature']) }}
+{{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='pair_bucket') }}
 
 {#- One row per mapped good event, with the session it belongs to. A session
     is one (user, feature, session_id); events without a session_id are cut
@@ -139,4 +139,4 @@ final as (
 
 )
 
-select * from final
+{{ ai_adoption_pair_rows('final', 'pair_bucket', raw_pairs=true) }}

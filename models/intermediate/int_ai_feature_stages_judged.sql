@@ -1,3 +1,7 @@
+{#- A table, not a view: two marts read it, and a view would compute it once for each
+    (Spark repeats the whole computation per reader). -#}
+{{ config(materialized='table') }}
+
 {#- One row per feature, period and stage measure: how many passed the stage
     out of how many it was measured on, the pass rate with its Wilson
     interval at var ai_adoption_confidence_level, the healthy bar, and the

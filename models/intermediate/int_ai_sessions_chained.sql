@@ -1,4 +1,4 @@
-{{ ai_adoption_incremental_config(['user_id', 'feature']) }}
+{{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='pair_bucket') }}
 {#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
 {%- do ref('stg_ai_events__events_checked') -%}
 
@@ -297,4 +297,4 @@ final as (
 
 )
 
-select * from final
+{{ ai_adoption_pair_rows('final', 'pair_bucket') }}

@@ -1,4 +1,4 @@
-{{ ai_adoption_incremental_config(['user_id', 'feature']) }}
+{{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='started_date') }}
 {#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
 {%- do ref('stg_ai_events__events_checked') -%}
 {%- do ref('int_ai_events_sessionized') -%}
@@ -81,4 +81,4 @@ final as (
 
 )
 
-select * from final
+{{ ai_adoption_pair_rows('final', 'started_date') }}

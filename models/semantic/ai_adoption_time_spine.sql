@@ -1,7 +1,6 @@
 {#- One row per UTC day, from var ai_adoption_time_spine_start to var
     ai_adoption_time_spine_end (both inclusive): the day time spine MetricFlow
-    joins metrics to. Built with dbt's cross-database date_spine macro, which
-    takes an exclusive end, hence the extra day. -#}
+    joins metrics to. -#}
 {%- set start_date = var('ai_adoption_time_spine_start', '2020-01-01') | string -%}
 {%- set end_date = var('ai_adoption_time_spine_end', '2035-12-31') | string -%}
 {%- set iso_date = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' -%}
@@ -25,7 +24,7 @@ with
 
 days as (
 
-    {{ dbt.date_spine('day', first_day, dbt.dateadd('day', 1, last_day)) }}
+    {{ ai_adoption_day_series(first_day, last_day) }}
 
 ),
 
