@@ -98,7 +98,6 @@ final as (
         outputs.feature,
         outputs.job_key,
         outputs.generated_at,
-        cast(outputs.generated_at as date) as generated_date,
         sessions.session_number as user_session_number,
         outputs.output_chars,
         outputs.latency_ms,
@@ -134,7 +133,9 @@ final as (
             >= correction_baseline.baseline_edit_distance - {{ tolerance }},
             false
         ) as is_correction_loop_repeat,
-        outputs.last_loaded_at
+        outputs.last_loaded_at,
+        -- last: Spark stores its partition column last, so every engine has this order
+        cast(outputs.generated_at as date) as generated_date
     from outputs
     left join sessions
         on outputs.session_key = sessions.session_key

@@ -49,7 +49,6 @@ final as (
         job_key,
         started_at,
         ended_at,
-        cast(started_at as date) as started_date,
         entry_point,
         session_number,
         is_first_use,
@@ -76,7 +75,9 @@ final as (
         return_window_ends_at,
         is_return_window_elapsed,
         has_second_session_in_window,
-        last_loaded_at
+        last_loaded_at,
+        -- last: Spark stores its partition column last, so every engine has this order
+        cast(started_at as date) as started_date
     from sessions
 
 )
