@@ -6,10 +6,10 @@
     the diagnosis by period. -#}
 {% macro ai_adoption_feature_metrics(grain, date_column) %}
 {%- set stages = ai_adoption_chain_stages() -%}
-{%- set heavy_edit = var('ai_adoption_heavy_edit_threshold', 0.4) -%}
-{%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold', 500) -%}
-{%- set decision_window = var('ai_adoption_decision_window_seconds', 300) -%}
-{%- set early_sessions = var('ai_adoption_early_tenure_sessions', 3) -%}
+{%- set heavy_edit = var('ai_adoption_heavy_edit_threshold') -%}
+{%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold') -%}
+{%- set decision_window = var('ai_adoption_decision_window_seconds') -%}
+{%- set early_sessions = var('ai_adoption_early_tenure_sessions') -%}
 {%- set integer_type = ai_adoption_type('integer') -%}
 {%- if grain == 'day' -%}
     {%- set session_date = 'started_date' -%}

@@ -77,7 +77,7 @@ select * from {{ rows }}
     another day leaves its old day). -#}
 {% macro spark__ai_adoption_pair_rows(rows, partition_by, raw_pairs) %}
     {%- set bucketed = partition_by == 'pair_bucket' -%}
-    {%- set bucket_count = var('ai_adoption_spark_pair_buckets', 16) -%}
+    {%- set bucket_count = var('ai_adoption_spark_pair_buckets') -%}
     {%- if not is_incremental() %}
     select
         *
@@ -127,13 +127,22 @@ select * from {{ rows }}
 {%- endmacro %}
 
 
+{#- The load day of rows whose load time and event time are both
+    unreadable, earlier than any real load: such rows sit in the ledger's
+    first partition, and an incremental run on an empty table reads from
+    here. -#}
+{% macro ai_adoption_first_load_day() %}
+    {{- return('1900-01-01') -}}
+{% endmacro %}
+
+
 {#- The first load instant an incremental run reads again: midnight of the
     day of (latest loaded_at already in `relation` - lookback hours), as a
     timestamp literal. A watermark in the future (a clock error upstream) is
     capped at now + ai_adoption_max_future_skew_hours so that it cannot hide
     every later row. The cutoff is logged. -#}
 {% macro ai_adoption_incremental_cutoff(relation, column='last_loaded_at') %}
-    {%- set floor = "cast('1900-01-01 00:00:00' as " ~ ai_adoption_type('timestamp') ~ ")" -%}
+    {%- set floor = "cast('" ~ ai_adoption_first_load_day() ~ " 00:00:00' as " ~ ai_adoption_type('timestamp') ~ ")" -%}
     {%- if not execute -%}
         {{ return(floor) }}
     {%- endif -%}
@@ -150,12 +159,12 @@ select * from {{ rows }}
         {%- set watermark = modules.datetime.datetime.fromisoformat(watermark[:19]) -%}
     {%- endif -%}
     {%- set watermark = watermark.replace(tzinfo=none) -%}
-    {%- set skew = modules.datetime.timedelta(hours=var('ai_adoption_max_future_skew_hours', 24)) -%}
+    {%- set skew = modules.datetime.timedelta(hours=var('ai_adoption_max_future_skew_hours')) -%}
     {%- set ceiling = modules.datetime.datetime.utcnow() + skew -%}
     {%- if watermark > ceiling -%}
         {%- set watermark = ceiling -%}
     {%- endif -%}
-    {%- set lookback = modules.datetime.timedelta(hours=var('ai_adoption_lookback_hours', 6)) -%}
+    {%- set lookback = modules.datetime.timedelta(hours=var('ai_adoption_lookback_hours')) -%}
     {%- set cutoff = (watermark - lookback).strftime('%Y-%m-%d') ~ ' 00:00:00' -%}
     {{ log(
         'ai_adoption: ' ~ relation.identifier ~ ' holds rows loaded up to ' ~ watermark

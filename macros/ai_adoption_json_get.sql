@@ -31,6 +31,55 @@
     coalesce(json_array_length('[' || {{ json_column }} || ']') = 1, false)
 {%- endmacro %}
 
+{#- True when the text is valid JSON (RFC 8259, as PostgreSQL's json type
+    reads it), in plain SQL: every string token is checked and replaced by S,
+    every number and literal by V, whitespace is dropped, then innermost
+    arrays and objects of S and V collapse to V until nothing changes; valid
+    text ends as a single S or V. Text with a \u0000 escape or a lone
+    surrogate escape counts as invalid: PostgreSQL cannot extract values from
+    it (->> raises an error). -#}
+{% macro postgres__ai_adoption_json_is_valid(json_column) -%}
+    {%- set json_string = '"([^"\\\\\\u0001-\\u001f]|\\\\(["\\\\/bfnrt]'
+        ~ '|u(?!0000)(?![dD][89a-fA-F])[0-9a-fA-F]{4}'
+        ~ '|u[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}))*"' -%}
+    {%- set outside_strings = '^[][{}:,.0-9eE+truefalsn \\t\\n\\r-]*$' -%}
+    {%- set scalar = '-?(0|[1-9][0-9]*)([.][0-9]+)?([eE][+-]?[0-9]+)?|true|false|null' -%}
+    {%- set array = '\\[([SV](,[SV])*)?\\]' -%}
+    {%- set object = '\\{(S:[SV](,S:[SV])*)?\\}' -%}
+    {%- set space = '[ \\t\\n\\r]*' -%}
+    {%- set plain_string = '"[^"\\\\\\u0001-\\u001f]*"' -%}
+    {%- set member = space ~ plain_string ~ space ~ ':' ~ space ~ '(' ~ plain_string ~ '|' ~ scalar ~ ')' ~ space -%}
+    {%- set flat_object = '^' ~ space ~ '\\{(' ~ member ~ '(,' ~ member ~ ')*|' ~ space ~ ')\\}' ~ space ~ '$' -%}
+    {#- The usual case, an object of strings without escapes, numbers and
+        literals, is recognised by one (cheaper) regular expression;
+        anything else is reduced. #}
+    case when {{ json_column }} ~ '{{ flat_object }}' then true else (
+        with recursive ai_adoption_json_reduced (json_doc, json_previous) as (
+            select
+                case
+                    when regexp_replace({{ json_column }}, '{{ json_string }}', '', 'g') ~ '{{ outside_strings }}'
+                        then regexp_replace(
+                            regexp_replace(
+                                regexp_replace({{ json_column }}, '{{ json_string }}', 'S', 'g'),
+                                '{{ scalar }}', 'V', 'g'
+                            ),
+                            '[ \t\n\r]+', '', 'g'
+                        )
+                end,
+                cast(null as text)
+            union all
+            select
+                regexp_replace(regexp_replace(json_doc, '{{ array }}', 'V', 'g'), '{{ object }}', 'V', 'g'),
+                json_doc
+            from ai_adoption_json_reduced
+            where json_doc is distinct from json_previous
+        )
+
+        select coalesce(bool_or(json_doc in ('S', 'V')), false)
+        from ai_adoption_json_reduced
+    ) end
+{%- endmacro %}
+
 
 {#- True when a JSON object (text) has a key that equals one of `names`
     (lower-case) but for its case, such as Output_Chars: such a key would be

@@ -3,7 +3,7 @@
     always happens so that lineage and freshness keep pointing at the source. -#}
 {% macro ai_adoption_source_relation() %}
     {%- set declared = source('ai_events', 'events') -%}
-    {%- set path = var('ai_adoption_source_path', none) -%}
+    {%- set path = var('ai_adoption_source_path') -%}
     {%- if path -%}
         {{ return(adapter.dispatch('ai_adoption_read_files', 'ai_adoption')(path)) }}
     {%- endif -%}

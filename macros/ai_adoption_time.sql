@@ -16,6 +16,11 @@
     (cast(unix_micros({{ timestamp_expression }}) as double) / 1000000)
 {%- endmacro %}
 
+{#- extract(epoch ...) is numeric on PostgreSQL 14+; the contract wants a double. -#}
+{% macro postgres__ai_adoption_epoch_seconds(timestamp_expression) -%}
+    cast(extract(epoch from {{ timestamp_expression }}) as double precision)
+{%- endmacro %}
+
 
 {#- Elapsed seconds from one timestamp to another (fractional, may be negative). -#}
 {% macro ai_adoption_seconds_between(start_expression, end_expression) -%}
@@ -31,6 +36,12 @@
 {#- DuckDB and Spark: the bundled profiles run the session in UTC. -#}
 {% macro default__ai_adoption_current_timestamp() -%}
     cast({{ dbt.current_timestamp() }} as {{ ai_adoption_type('timestamp') }})
+{%- endmacro %}
+
+{#- The current instant in UTC as a timestamp without time zone, whatever the
+    session's TimeZone is. -#}
+{% macro postgres__ai_adoption_current_timestamp() -%}
+    (now() at time zone 'UTC')
 {%- endmacro %}
 
 
@@ -67,3 +78,16 @@
 {% macro spark__ai_adoption_day_series(first_day, last_day) -%}
     select explode(sequence({{ first_day }}, {{ last_day }}, interval 1 day)) as date_day
 {%- endmacro %}
+
+
+{#- Seconds in one minute, hour, day or week: the one place these numbers
+    are written. -#}
+{% macro ai_adoption_seconds_per(unit) %}
+    {%- set seconds = {'minute': 60, 'hour': 3600, 'day': 86400, 'week': 604800} -%}
+    {%- if unit not in seconds -%}
+        {{ exceptions.raise_compiler_error(
+            "ai_adoption_seconds_per: unit must be one of " ~ (seconds.keys() | list | join(', ')) ~ ", got '" ~ unit ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(seconds[unit]) }}
+{% endmacro %}

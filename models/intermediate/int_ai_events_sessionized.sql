@@ -4,7 +4,7 @@
     is one (user, feature, session_id); events without a session_id are cut
     into sessions by an inactivity gap per user and feature. Incremental runs
     rebuild every (user, feature) pair that received an event. -#}
-{%- set gap_seconds = var('ai_adoption_session_gap_minutes', 30) * 60 -%}
+{%- set gap_seconds = var('ai_adoption_session_gap_minutes') * ai_adoption_seconds_per('minute') -%}
 {%- set columns = [
     'event_id', 'occurred_at', 'user_id', 'account_id', 'feature', 'job_key', 'session_id', 'action', 'stage',
     'output_id', 'entry_point', 'context_source', 'prompt_chars', 'context_chars', 'output_chars', 'edit_distance',

@@ -7,4 +7,4 @@
     counted over the whole period (distinct users are distinct over the
     period). The diagnosis reads it. -#}
 
-{{ ai_adoption_feature_metrics(var('ai_adoption_diagnosis_period', 'week'), 'period_start') }}
+{{ ai_adoption_feature_metrics(var('ai_adoption_diagnosis_period'), 'period_start') }}

@@ -13,20 +13,28 @@
 {%- set min_sample = var('ai_adoption_min_signal_sample') -%}
 {%- set double_type = ai_adoption_type('double') -%}
 {%- set z = ai_adoption_z_score() -%}
+{#- Each stage's healthy bar; verification's comes from the feature's risk. -#}
+{%- set stage_bars = {
+    'trigger': var('ai_adoption_healthy_bar_trigger'),
+    'context': var('ai_adoption_healthy_bar_context'),
+    'output': var('ai_adoption_healthy_bar_output'),
+    'verification': 'features.verification_bar',
+    'handoff': var('ai_adoption_healthy_bar_handoff'),
+    'return': var('ai_adoption_healthy_bar_return'),
+} -%}
 {%- set measures = [] -%}
 {%- for stage in ai_adoption_chain_stages() -%}
     {%- if stage == 'return' -%}
         {%- do measures.append({
             'stage': stage, 'order': loop.index, 'unit': 'sessions',
             'passed': 'returned_sessions', 'measured': 'return_eligible_sessions',
-            'bar': var('ai_adoption_healthy_bar_return'),
+            'bar': stage_bars[stage],
         }) -%}
     {%- else -%}
         {%- do measures.append({
             'stage': stage, 'order': loop.index, 'unit': 'sessions',
             'passed': stage ~ '_passed_sessions', 'measured': stage ~ '_measured_sessions',
-            'bar': 'features.verification_bar' if stage == 'verification'
-                else var('ai_adoption_healthy_bar_' ~ stage),
+            'bar': stage_bars[stage],
         }) -%}
     {%- endif -%}
     {%- if stage == 'handoff' -%}

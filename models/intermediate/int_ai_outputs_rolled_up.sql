@@ -8,8 +8,8 @@
     hand an output off depends on the feature (int_ai_features_catalogued).
     Incremental runs rebuild the outputs of every (user, feature) pair that
     changed. -#}
-{%- set regeneration_loop = var('ai_adoption_regeneration_loop_threshold', 2) -%}
-{%- set decision_window = var('ai_adoption_decision_window_seconds', 300) -%}
+{%- set regeneration_loop = var('ai_adoption_regeneration_loop_threshold') -%}
+{%- set decision_window = var('ai_adoption_decision_window_seconds') -%}
 {#- Events of one output in the order they happened (event_id breaks ties). -#}
 {%- set event_order = ['occurred_at', 'event_id'] -%}
 

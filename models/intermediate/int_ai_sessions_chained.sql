@@ -10,9 +10,9 @@
     changed. The return window and the handoff actions are the feature's
     (int_ai_features_catalogued). -#}
 {%- set stages = ai_adoption_chain_stages() -%}
-{%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold', 500) -%}
-{%- set rage_count = var('ai_adoption_rage_prompt_count', 3) -%}
-{%- set rage_seconds = var('ai_adoption_rage_prompt_seconds', 60) -%}
+{%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold') -%}
+{%- set rage_count = var('ai_adoption_rage_prompt_count') -%}
+{%- set rage_seconds = var('ai_adoption_rage_prompt_seconds') -%}
 {#- Events of one session in the order they happened (event_id breaks ties). -#}
 {%- set event_order = ['occurred_at', 'event_id'] -%}
 

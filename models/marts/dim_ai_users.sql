@@ -1,9 +1,9 @@
 {#- One row per user: first and last use, lifetime counts, weeks active in
     the trailing window and the usage segment. -#}
-{%- set segment_weeks = var('ai_adoption_segment_weeks', 12) -%}
-{%- set habitual_weeks = var('ai_adoption_habitual_weeks', 9) -%}
-{%- set novice_weeks = var('ai_adoption_novice_weeks', 4) -%}
-{%- set power_percentile = var('ai_adoption_power_volume_percentile', 0.9) -%}
+{%- set segment_weeks = var('ai_adoption_segment_weeks') -%}
+{%- set habitual_weeks = var('ai_adoption_habitual_weeks') -%}
+{%- set novice_weeks = var('ai_adoption_novice_weeks') -%}
+{%- set power_percentile = var('ai_adoption_power_volume_percentile') -%}
 
 with
 
@@ -34,7 +34,7 @@ session_weeks as (
         sessions.ended_at,
         sessions.feature,
         horizon.data_as_of,
-        floor({{ ai_adoption_seconds_between('sessions.started_at', 'horizon.data_as_of') }} / 604800) as weeks_ago
+        floor({{ ai_adoption_seconds_between('sessions.started_at', 'horizon.data_as_of') }} / {{ ai_adoption_seconds_per('week') }}) as weeks_ago
     from sessions
     cross join horizon
 
@@ -80,7 +80,7 @@ user_outputs as (
         count(case when outputs.is_accepted then 1 end) as lifetime_outputs_accepted,
         count(case
             when {{ ai_adoption_seconds_between('outputs.generated_at', 'horizon.data_as_of') }}
-                < {{ segment_weeks * 604800 }}
+                < {{ segment_weeks * ai_adoption_seconds_per('week') }}
                 then 1
         end) as trailing_outputs_generated
     from outputs

@@ -8,7 +8,7 @@
     the kept copy; implied_views shows how many views the tracker lost:
     outputs acted on without a view event, by the load day of their latest
     event. -#}
-{%- set late_seconds = var('ai_adoption_late_arrival_hours', 24) * 3600 -%}
+{%- set late_seconds = var('ai_adoption_late_arrival_hours') * ai_adoption_seconds_per('hour') -%}
 
 with
 

@@ -135,7 +135,7 @@ with_stages as (
         end as break_stage,
         case
             {%- for stage in stages | reverse %}
-                when is_{{ stage }}_healthy and {{ loop.revindex }} < coalesce(break_order, 99) then '{{ stage }}'
+                when is_{{ stage }}_healthy and {{ loop.revindex }} < coalesce(break_order, {{ stages | length + 1 }}) then '{{ stage }}'
             {%- endfor %}
         end as last_healthy_stage
     from chained

@@ -5,9 +5,12 @@
 
 {#- One row per generated output. Incremental runs rebuild the outputs of
     every (user, feature) pair that changed. -#}
-{%- set heavy_edit = var('ai_adoption_heavy_edit_threshold', 0.4) -%}
-{%- set repeat_count = var('ai_adoption_correction_repeat_count', 3) -%}
-{%- set tolerance = var('ai_adoption_correction_tolerance', 0.1) -%}
+{%- set heavy_edit = var('ai_adoption_heavy_edit_threshold') -%}
+{%- set repeat_count = var('ai_adoption_correction_repeat_count') -%}
+{%- set tolerance = var('ai_adoption_correction_tolerance') -%}
+{#- A user's first heavy-correction sessions of one type set the baseline the
+    later ones are compared with. -#}
+{%- set baseline_sessions = 2 -%}
 
 with
 
@@ -81,7 +84,7 @@ correction_baseline as (
 
     select
         *,
-        avg(case when correction_repeat_number <= 2 then session_edit_distance end) over (
+        avg(case when correction_repeat_number <= {{ baseline_sessions }} then session_edit_distance end) over (
             partition by user_id, feature, correction_type
         ) as baseline_edit_distance
     from correction_sequence

@@ -1,8 +1,8 @@
 {#- One row per UTC day, from var ai_adoption_time_spine_start to var
     ai_adoption_time_spine_end (both inclusive): the day time spine MetricFlow
     joins metrics to. -#}
-{%- set start_date = var('ai_adoption_time_spine_start', '2020-01-01') | string -%}
-{%- set end_date = var('ai_adoption_time_spine_end', '2035-12-31') | string -%}
+{%- set start_date = var('ai_adoption_time_spine_start') | string -%}
+{%- set end_date = var('ai_adoption_time_spine_end') | string -%}
 {%- set iso_date = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' -%}
 {%- for name, value in [('ai_adoption_time_spine_start', start_date), ('ai_adoption_time_spine_end', end_date)] -%}
     {%- if not modules.re.match(iso_date, value) -%}

@@ -184,7 +184,7 @@ checked as {{ ai_adoption_materialized_cte() }}(
             {%- endfor %}
             when occurred_at > {{ ai_adoption_dateadd(
                 'hour',
-                var('ai_adoption_max_future_skew_hours', 24),
+                var('ai_adoption_max_future_skew_hours'),
                 'coalesce(loaded_at, ' ~ ai_adoption_current_timestamp() ~ ')'
             ) }}
                 then 'future_occurred_at'
@@ -342,7 +342,7 @@ final as (
         rejection_reason,
         effective_loaded_at,
         cast(copy_rank as {{ ai_adoption_type('integer') }}) as copy_rank,
-        coalesce(cast(effective_loaded_at as date), cast('1900-01-01' as date)) as load_partition_date,
+        coalesce(cast(effective_loaded_at as date), cast('{{ ai_adoption_first_load_day() }}' as date)) as load_partition_date,
         coalesce(copy_rank > 1, false) as is_duplicate
     from ranked
 
