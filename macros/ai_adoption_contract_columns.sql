@@ -52,6 +52,15 @@
 {% endmacro %}
 
 
+{#- A kept event of the ledger: not rejected, and the first copy of its
+    event_id (later copies are duplicates). `alias` is the ledger's alias in
+    the query, if any. -#}
+{% macro ai_adoption_is_kept_event(alias=none) -%}
+    {%- set prefix = alias ~ '.' if alias else '' -%}
+    {{ prefix }}rejection_reason is null and {{ prefix }}copy_rank = 1
+{%- endmacro %}
+
+
 {#- Every rejection reason, in the order rows are checked: a row gets the first
     reason that applies. -#}
 {% macro ai_adoption_rejection_reasons() %}

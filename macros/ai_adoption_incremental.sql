@@ -1,7 +1,7 @@
 {#- How the large models are kept up to date between runs, in one place.
 
     Two kinds of incremental model exist:
-    - the event ledger (stg_ai_events__events_checked) is replaced by load
+    - the event ledger (base_ai_events__events_checked) is replaced by load
       day: every source row loaded on or after the cutoff day is read again;
     - models about outputs and sessions are replaced by (user_id, feature)
       pair: every row of a pair that received an event since the cutoff is
@@ -186,7 +186,7 @@ select * from {{ rows }}
     select distinct
         {{ ai_adoption_hash_id('user_id') if hashed else 'user_id' }} as user_id,
         feature
-    from {{ ref('stg_ai_events__events_checked') }}
+    from {{ ref('base_ai_events__events_checked') }}
     where rejection_reason is null and effective_loaded_at >= {{ cutoff }}
     {%- if sessionized is not none %}
     union
@@ -198,7 +198,7 @@ select * from {{ rows }}
         generations.action = 'output_generated'
         and generations.output_id in (
             select output_id
-            from {{ ref('stg_ai_events__events_checked') }}
+            from {{ ref('base_ai_events__events_checked') }}
             where rejection_reason is null and effective_loaded_at >= {{ cutoff }} and output_id is not null
         )
     {%- endif %}

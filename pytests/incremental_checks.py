@@ -229,7 +229,7 @@ def plan_deliveries(events_glob: str, out_dir: Path, batches: int, held_back: in
 
 
 QUALITY = f"{MART_SCHEMA}.fct_ai_event_quality_daily"
-LEDGER = f"{STAGING_SCHEMA}.stg_ai_events__events_checked"
+LEDGER = f"{STAGING_SCHEMA}.base_ai_events__events_checked"
 
 
 def assert_lookback_accounting(incremental: Path, full: Path, plan: Deliveries) -> None:

@@ -22,7 +22,7 @@ from conftest import QUICK_BUILD_EXCLUDES, DbtRunner
 
 STAGING = "main_ai_adoption_staging"
 LOADED = datetime(2026, 10, 5, 9, 5)
-ONLY_STAGING = ("--select", "+stg_ai_events__events_checked")
+ONLY_STAGING = ("--select", "+base_ai_events__events_checked")
 
 #: (event_id, occurred_at, loaded_at, prompt_chars, latency_ms, edit_distance, cost_usd,
 #:  properties, the rejection reason the row must get)
@@ -151,7 +151,7 @@ def _as_text(table: pa.Table, path: Path) -> None:
 def _ledger(db: Path) -> list[tuple[object, ...]]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
-            f"select * exclude (raw_properties_chars) from {STAGING}.stg_ai_events__events_checked "
+            f"select * exclude (raw_properties_chars) from {STAGING}.base_ai_events__events_checked "
             "order by raw_event_id nulls first, event_id"
         ).fetchall()
 
@@ -175,14 +175,14 @@ def test_typed_columns_give_the_ledger_of_their_text(tmp_path: Path, dbt_runner:
     with duckdb.connect(str(typed.db), read_only=True) as con:
         found = dict(
             con.execute(
-                f"select event_id, rejection_reason from {STAGING}.stg_ai_events__events_checked"
+                f"select event_id, rejection_reason from {STAGING}.base_ai_events__events_checked"
             ).fetchall()
         )
         values = {
             row[0]: row[1:]
             for row in con.execute(
                 f"select event_id, {', '.join(COLUMNS)}, loaded_at "
-                f"from {STAGING}.stg_ai_events__events_checked where rejection_reason is null"
+                f"from {STAGING}.base_ai_events__events_checked where rejection_reason is null"
             ).fetchall()
         }
     assert found == {row[0]: row[-1] for row in ROWS}

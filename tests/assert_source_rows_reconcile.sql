@@ -13,7 +13,7 @@ source_rows as (
 
 raw_rows as (
 
-    select count(*) as row_count from {{ ref('stg_ai_events__raw_events') }}
+    select count(*) as row_count from {{ ref('base_ai_events__raw_events') }}
 
 ),
 

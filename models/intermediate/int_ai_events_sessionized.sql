@@ -30,14 +30,14 @@ events as (
             ledger.{{ name }},
         {%- endfor %}
         ledger.effective_loaded_at
-    from {{ ref('stg_ai_events__events_checked') }} as ledger
+    from {{ ref('base_ai_events__events_checked') }} as ledger
     {%- if is_incremental() %}
     inner join changed_pairs
         on
             ledger.user_id = changed_pairs.user_id
             and ledger.feature = changed_pairs.feature
     {%- endif %}
-    where ledger.rejection_reason is null and ledger.copy_rank = 1 and ledger.action is not null
+    where {{ ai_adoption_is_kept_event('ledger') }} and ledger.action is not null
 
 ),
 

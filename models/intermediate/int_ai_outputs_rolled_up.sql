@@ -1,6 +1,6 @@
 {{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='pair_bucket') }}
 {#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
-{%- do ref('stg_ai_events__events_checked') -%}
+{%- do ref('base_ai_events__events_checked') -%}
 
 {#- One row per generated output: what happened to it, rolled up from every
     event that carries its output_id. Events about outputs that were never

@@ -34,7 +34,10 @@ session_weeks as (
         sessions.ended_at,
         sessions.feature,
         horizon.data_as_of,
-        floor({{ ai_adoption_seconds_between('sessions.started_at', 'horizon.data_as_of') }} / {{ ai_adoption_seconds_per('week') }}) as weeks_ago
+        floor(
+            {{ ai_adoption_seconds_between('sessions.started_at', 'horizon.data_as_of') }}
+            / {{ ai_adoption_seconds_per('week') }}
+        ) as weeks_ago
     from sessions
     cross join horizon
 

@@ -15,7 +15,7 @@ with
 source_rows as (
 
     select load_date
-    from {{ ref('stg_ai_events__raw_events') }}
+    from {{ ref('base_ai_events__raw_events') }}
 
 ),
 
@@ -31,7 +31,7 @@ received as (
 
 checked as (
 
-    select * from {{ ref('stg_ai_events__events_checked') }}
+    select * from {{ ref('base_ai_events__events_checked') }}
 
 ),
 
@@ -46,7 +46,7 @@ arrivals as (
     select
         cast(effective_loaded_at as date) as load_date,
         count(*) as rows_read,
-        count(case when rejection_reason is null and copy_rank = 1 then 1 end) as events_clean,
+        count(case when {{ ai_adoption_is_kept_event() }} then 1 end) as events_clean,
         count(case when is_duplicate then 1 end) as duplicates,
         {%- for reason in ai_adoption_rejection_reasons() %}
             count(case when rejection_reason = '{{ reason }}' then 1 end) as rejected_{{ reason }},
@@ -86,8 +86,7 @@ conflicting_days as (
         on duplicate.event_id = kept.event_id
     where
         duplicate.is_duplicate
-        and kept.rejection_reason is null
-        and kept.copy_rank = 1
+        and {{ ai_adoption_is_kept_event('kept') }}
         and (
             duplicate.user_id != kept.user_id
             or duplicate.feature != kept.feature
@@ -129,7 +128,10 @@ final as (
         coalesce(clean_days.late_arrivals, 0) as late_arrivals,
         coalesce(implied_days.implied_views, 0) as implied_views,
         clean_days.first_occurred_at,
-        clean_days.last_occurred_at
+        clean_days.last_occurred_at,
+        -- the row's key: the load day, or the ledger's first load day for the
+        -- rows whose load and event times are both unreadable
+        coalesce(received.load_date, cast('{{ ai_adoption_first_load_day() }}' as date)) as load_partition_date
     from received
     left join arrivals
         on

@@ -5,6 +5,8 @@
     how acceptance, handoff and return moved against the previous period,
     and what the team should work on. -#}
 {%- set stages = ai_adoption_chain_stages() -%}
+{#- The break order of a session chain that never broke: after every stage. -#}
+{%- set no_break = stages | length + 1 -%}
 {%- set min_sessions = var('ai_adoption_min_sessions') -%}
 {%- set min_sample = var('ai_adoption_min_signal_sample') -%}
 {%- set z = ai_adoption_z_score() -%}
@@ -135,7 +137,8 @@ with_stages as (
         end as break_stage,
         case
             {%- for stage in stages | reverse %}
-                when is_{{ stage }}_healthy and {{ loop.revindex }} < coalesce(break_order, {{ stages | length + 1 }}) then '{{ stage }}'
+                when is_{{ stage }}_healthy and {{ loop.revindex }} < coalesce(break_order, {{ no_break }})
+                    then '{{ stage }}'
             {%- endfor %}
         end as last_healthy_stage
     from chained

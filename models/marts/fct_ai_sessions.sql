@@ -1,6 +1,6 @@
 {{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='started_date') }}
 {#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
-{%- do ref('stg_ai_events__events_checked') -%}
+{%- do ref('base_ai_events__events_checked') -%}
 {%- do ref('int_ai_events_sessionized') -%}
 {%- do ref('int_ai_data_horizon') -%}
 {%- do ref('int_ai_features_instrumented') -%}

@@ -91,7 +91,7 @@ HELD_BACK = 40
 #: Resource types a build without tests leaves out.
 NO_TESTS = ("--exclude-resource-type", "test", "unit_test")
 QUALITY = (MART_SCHEMA, "fct_ai_event_quality_daily")
-LEDGER = (STAGING_SCHEMA, "stg_ai_events__events_checked")
+LEDGER = (STAGING_SCHEMA, "base_ai_events__events_checked")
 #: Every mart: the comparison tables and the quality mart.
 ALL_MARTS: tuple[str, ...] = (*MARTS, QUALITY[1])
 EXPORT_DIR = (

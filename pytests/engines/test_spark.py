@@ -77,7 +77,7 @@ STORED = (MART_SCHEMA, STAGING_SCHEMA, INTERMEDIATE_SCHEMA)
 #: ledger.
 COMPARED_TABLES = (
     *((schema, table) for schema, table in COMPARED if schema != STAGING_SCHEMA),
-    (STAGING_SCHEMA, "stg_ai_events__events_checked"),
+    (STAGING_SCHEMA, "base_ai_events__events_checked"),
 )
 #: Every table of the mart schema.
 ALL_MARTS = (*MARTS, "fct_ai_event_quality_daily")
@@ -296,7 +296,7 @@ def test_quality_counts_match_except_the_late_rows(spark_history: SparkHistory) 
 # ---- the hand-worked sample: every rejection reason as on DuckDB ---------------------------
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "events_sample.csv"
-LEDGER_TABLE = "stg_ai_events__events_checked"
+LEDGER_TABLE = "base_ai_events__events_checked"
 
 
 @pytest.fixture(scope="module")

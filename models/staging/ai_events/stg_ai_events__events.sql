@@ -6,8 +6,8 @@ with
 
 checked as (
 
-    select * from {{ ref('stg_ai_events__events_checked') }}
-    where rejection_reason is null and copy_rank = 1
+    select * from {{ ref('base_ai_events__events_checked') }}
+    where {{ ai_adoption_is_kept_event() }}
 
 ),
 

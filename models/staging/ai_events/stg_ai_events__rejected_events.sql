@@ -8,7 +8,7 @@ with
 
 rejected as (
 
-    select * from {{ ref('stg_ai_events__events_checked') }}
+    select * from {{ ref('base_ai_events__events_checked') }}
     where rejection_reason is not null
 
 ),

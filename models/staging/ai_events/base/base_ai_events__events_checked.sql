@@ -20,7 +20,7 @@
     type is used as it is and only text is parsed (ai_adoption_source_value).
     Unit tests give rows of the text view instead (every column text, keys
     of `properties` already in their columns). -#}
-{%- set text_view = ref('stg_ai_events__raw_events') -%}
+{%- set text_view = ref('base_ai_events__raw_events') -%}
 {%- set unit_test = (text_view | string).startswith('__dbt__cte__') -%}
 {%- if unit_test -%}
     {%- set source_types = {} -%}
@@ -342,7 +342,9 @@ final as (
         rejection_reason,
         effective_loaded_at,
         cast(copy_rank as {{ ai_adoption_type('integer') }}) as copy_rank,
-        coalesce(cast(effective_loaded_at as date), cast('{{ ai_adoption_first_load_day() }}' as date)) as load_partition_date,
+        coalesce(
+            cast(effective_loaded_at as date), cast('{{ ai_adoption_first_load_day() }}' as date)
+        ) as load_partition_date,
         coalesce(copy_rank > 1, false) as is_duplicate
     from ranked
 

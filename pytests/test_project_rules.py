@@ -1,0 +1,179 @@
+"""The project's structure rules, checked on dbt's manifest (after `dbt parse`).
+
+- layering: a base model (`base_`) reads sources and other base models; a staging model
+  (`stg_`) reads base models and sources, never another staging model; intermediate
+  models, marts and the semantic models never read a source;
+- every model has a primary key tested: `unique` and `not_null` on the same column, or
+  is one of the row-level models listed in ROW_LEVEL, which hold one row per source row
+  and have no key a source row carries;
+- every model has at least one data test;
+- every model an exposure reads is `access: public`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from conftest import duckdb_invocation, execute_dbt
+
+#: One row per source row, whatever its content: two identical rows are two rows. They
+#: are tested for what they promise instead (every source row reconciled, one row per
+#: rejected row, the kept copy unique by event_id in stg_ai_events__events).
+ROW_LEVEL = frozenset(
+    {
+        "base_ai_events__raw_events",
+        "base_ai_events__events_checked",
+        "stg_ai_events__rejected_events",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Model:
+    unique_id: str
+    name: str
+    parents: tuple[str, ...]
+    access: str
+
+
+@dataclass(frozen=True)
+class Project:
+    models: dict[str, Model]
+    tests: list[dict[str, Any]]
+    exposures: list[dict[str, Any]]
+
+    def kind(self, unique_id: str) -> str:
+        """source, base, staging, or downstream (anything past staging)."""
+        if unique_id.startswith("source."):
+            return "source"
+        name = self.models[unique_id].name
+        if name.startswith("base_"):
+            return "base"
+        if name.startswith("stg_"):
+            return "staging"
+        return "downstream"
+
+    def model_parents(self) -> Iterator[tuple[Model, str]]:
+        for model in self.models.values():
+            for parent in model.parents:
+                if parent.startswith(("model.", "source.")):
+                    yield model, parent
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    workdir = tmp_path_factory.mktemp("project-rules")
+    args, env = duckdb_invocation(workdir, workdir / "none.parquet", "parse")
+    execute_dbt(args, env, workdir, db=workdir, check=True)
+    manifest = json.loads((workdir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    models = {
+        key: Model(
+            unique_id=key,
+            name=node["name"],
+            parents=tuple(node["depends_on"]["nodes"]),
+            access=str(node.get("access")),
+        )
+        for key, node in manifest["nodes"].items()
+        if node["resource_type"] == "model"
+    }
+    tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
+    return Project(models=models, tests=tests, exposures=list(manifest["exposures"].values()))
+
+
+def test_the_project_has_models_tests_and_exposures(project: Project) -> None:
+    """The rules below mean nothing on an empty manifest."""
+    assert len(project.models) > 15
+    assert len(project.tests) > 100
+    assert project.exposures
+
+
+def test_base_models_read_only_sources_and_base_models(project: Project) -> None:
+    wrong = [
+        (model.name, parent)
+        for model, parent in project.model_parents()
+        if project.kind(model.unique_id) == "base"
+        and project.kind(parent) not in ("source", "base")
+    ]
+    assert wrong == []
+
+
+def test_staging_models_read_no_other_staging_model(project: Project) -> None:
+    wrong = [
+        (model.name, parent)
+        for model, parent in project.model_parents()
+        if project.kind(model.unique_id) == "staging" and project.kind(parent) == "staging"
+    ]
+    assert wrong == []
+
+
+def test_models_past_staging_read_no_source(project: Project) -> None:
+    wrong = [
+        (model.name, parent)
+        for model, parent in project.model_parents()
+        if project.kind(model.unique_id) == "downstream" and project.kind(parent) == "source"
+    ]
+    assert wrong == []
+
+
+def _tested_columns(project: Project, test_name: str) -> set[tuple[str, str]]:
+    return {
+        (str(test["attached_node"]), str(test["column_name"]).lower())
+        for test in project.tests
+        if (test.get("test_metadata") or {}).get("name") == test_name and test.get("column_name")
+    }
+
+
+def test_every_model_has_a_tested_primary_key(project: Project) -> None:
+    keyed = _tested_columns(project, "unique") & _tested_columns(project, "not_null")
+    with_key = {model for model, _ in keyed}
+    missing = sorted(
+        model.name
+        for key, model in project.models.items()
+        if key not in with_key and model.name not in ROW_LEVEL
+    )
+    assert missing == [], f"models without unique + not_null on one column: {missing}"
+
+
+def test_the_row_level_exemptions_are_real_models(project: Project) -> None:
+    """A renamed model must not leave a stale exemption behind."""
+    assert {model.name for model in project.models.values()} >= ROW_LEVEL
+
+
+def test_every_model_has_a_data_test(project: Project) -> None:
+    tested = {parent for test in project.tests for parent in test["depends_on"]["nodes"]}
+    untested = sorted(model.name for key, model in project.models.items() if key not in tested)
+    assert untested == []
+
+
+def test_exposures_read_only_public_models(project: Project) -> None:
+    wrong = sorted(
+        (exposure["name"], project.models[parent].name, project.models[parent].access)
+        for exposure in project.exposures
+        for parent in exposure["depends_on"]["nodes"]
+        if parent in project.models and project.models[parent].access != "public"
+    )
+    assert wrong == []
+
+
+def test_the_rules_catch_a_staging_model_reading_staging(project: Project) -> None:
+    """The layering check itself: a made-up edge between two staging models is found."""
+    staging = [m for m in project.models.values() if project.kind(m.unique_id) == "staging"]
+    assert len(staging) >= 2
+    reader, read = staging[0], staging[1]
+    broken = Project(
+        models={
+            **project.models,
+            reader.unique_id: Model(
+                reader.unique_id, reader.name, (*reader.parents, read.unique_id), reader.access
+            ),
+        },
+        tests=project.tests,
+        exposures=project.exposures,
+    )
+    with pytest.raises(AssertionError):
+        test_staging_models_read_no_other_staging_model(broken)
