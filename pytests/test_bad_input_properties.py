@@ -174,7 +174,8 @@ def test_random_corruption_keeps_every_invariant(tmp_path_factory: Any, stream: 
         duplicates = {
             label
             for (label,) in con.execute(
-                f"select session_id from {STAGING}.base_ai_events__events_checked where is_duplicate"
+                f"select session_id from {STAGING}.base_ai_events__events_checked "
+                "where is_duplicate"
             ).fetchall()
         }
 

@@ -151,7 +151,8 @@ def _as_text(table: pa.Table, path: Path) -> None:
 def _ledger(db: Path) -> list[tuple[object, ...]]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
-            f"select * exclude (raw_properties_chars) from {STAGING}.base_ai_events__events_checked "
+            "select * exclude (raw_properties_chars) "
+            f"from {STAGING}.base_ai_events__events_checked "
             "order by raw_event_id nulls first, event_id"
         ).fetchall()
 
