@@ -7,7 +7,9 @@
   is one of the row-level models listed in ROW_LEVEL, which hold one row per source row
   and have no key a source row carries;
 - every model has at least one data test;
-- every model an exposure reads is `access: public`.
+- every model an exposure reads is `access: public`;
+- every model and unit test name fits PostgreSQL's 63-character identifiers (a unit test
+  runs in a relation named after it).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Project:
     models: dict[str, Model]
     tests: list[dict[str, Any]]
     exposures: list[dict[str, Any]]
+    unit_tests: list[str]
 
     def kind(self, unique_id: str) -> str:
         """source, base, staging, or downstream (anything past staging)."""
@@ -82,7 +85,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
         if node["resource_type"] == "model"
     }
     tests = [node for node in manifest["nodes"].values() if node["resource_type"] == "test"]
-    return Project(models=models, tests=tests, exposures=list(manifest["exposures"].values()))
+    return Project(
+        models=models,
+        tests=tests,
+        exposures=list(manifest["exposures"].values()),
+        unit_tests=[node["name"] for node in manifest.get("unit_tests", {}).values()],
+    )
 
 
 def test_the_project_has_models_tests_and_exposures(project: Project) -> None:
@@ -174,6 +182,18 @@ def test_the_rules_catch_a_staging_model_reading_staging(project: Project) -> No
         },
         tests=project.tests,
         exposures=project.exposures,
+        unit_tests=project.unit_tests,
     )
     with pytest.raises(AssertionError):
         test_staging_models_read_no_other_staging_model(broken)
+
+
+#: PostgreSQL cuts identifiers at 63 bytes; dbt refuses longer relation names.
+MAX_NAME = 63
+
+
+def test_names_fit_postgres_identifiers(project: Project) -> None:
+    assert len(project.unit_tests) > 20
+    names = [model.name for model in project.models.values()] + project.unit_tests
+    too_long = sorted(name for name in names if len(name) > MAX_NAME)
+    assert too_long == []
