@@ -77,12 +77,11 @@ select * from {{ rows }}
     another day leaves its old day). -#}
 {% macro spark__ai_adoption_pair_rows(rows, partition_by, raw_pairs) %}
     {%- set bucketed = partition_by == 'pair_bucket' -%}
-    {%- set bucket_count = var('ai_adoption_spark_pair_buckets') -%}
     {%- if not is_incremental() %}
     select
         *
         {%- if bucketed %},
-            cast(pmod(hash(user_id, feature), {{ bucket_count }}) as int) as pair_bucket
+            {{ ai_adoption_spark_pair_bucket() }} as pair_bucket
         {%- endif %}
     from {{ rows }}
     {%- else -%}
@@ -96,7 +95,7 @@ select * from {{ rows }}
     select
         {%- for name in columns %}
             {%- if bucketed and name == 'pair_bucket' %}
-                cast(pmod(hash(rebuilt.user_id, rebuilt.feature), {{ bucket_count }}) as int) as pair_bucket
+                {{ ai_adoption_spark_pair_bucket('rebuilt') }} as pair_bucket
             {%- else %}
                 rebuilt.{{ name }}
             {%- endif %}{{ ',' if not loop.last }}
@@ -112,7 +111,7 @@ select * from {{ rows }}
         on stored.user_id = changed.user_id and stored.feature = changed.feature
     where stored.{{ partition_by }} in (
         {%- if bucketed %}
-            select cast(pmod(hash(changed.user_id, changed.feature), {{ bucket_count }}) as int)
+            select {{ ai_adoption_spark_pair_bucket('changed') }}
             from ({{ stored_pairs }}) as changed
         {%- else %}
             select rebuilt.{{ partition_by }} from {{ rows }} as rebuilt
@@ -124,6 +123,14 @@ select * from {{ rows }}
         {%- endif %}
     )
     {%- endif %}
+{%- endmacro %}
+
+
+{#- Spark: the bucket (0 to var ai_adoption_spark_pair_buckets - 1) of a
+    row's (user_id, feature) pair; `alias` is the relation's alias, if any. -#}
+{% macro ai_adoption_spark_pair_bucket(alias=none) -%}
+    {%- set prefix = alias ~ '.' if alias else '' -%}
+    cast(pmod(hash({{ prefix }}user_id, {{ prefix }}feature), {{ var('ai_adoption_spark_pair_buckets') }}) as int)
 {%- endmacro %}
 
 

@@ -100,32 +100,26 @@ def test_the_project_has_models_tests_and_exposures(project: Project) -> None:
     assert project.exposures
 
 
-def test_base_models_read_only_sources_and_base_models(project: Project) -> None:
-    wrong = [
+def edges_into(project: Project, reader: str, allowed: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The (model, parent) edges where a model of kind ``reader`` reads a parent whose kind
+    is not in ``allowed``."""
+    return [
         (model.name, parent)
         for model, parent in project.model_parents()
-        if project.kind(model.unique_id) == "base"
-        and project.kind(parent) not in ("source", "base")
+        if project.kind(model.unique_id) == reader and project.kind(parent) not in allowed
     ]
-    assert wrong == []
+
+
+def test_base_models_read_only_sources_and_base_models(project: Project) -> None:
+    assert edges_into(project, "base", ("source", "base")) == []
 
 
 def test_staging_models_read_no_other_staging_model(project: Project) -> None:
-    wrong = [
-        (model.name, parent)
-        for model, parent in project.model_parents()
-        if project.kind(model.unique_id) == "staging" and project.kind(parent) == "staging"
-    ]
-    assert wrong == []
+    assert edges_into(project, "staging", ("source", "base")) == []
 
 
 def test_models_past_staging_read_no_source(project: Project) -> None:
-    wrong = [
-        (model.name, parent)
-        for model, parent in project.model_parents()
-        if project.kind(model.unique_id) == "downstream" and project.kind(parent) == "source"
-    ]
-    assert wrong == []
+    assert edges_into(project, "downstream", ("base", "staging", "downstream")) == []
 
 
 def _tested_columns(project: Project, test_name: str) -> set[tuple[str, str]]:
