@@ -212,6 +212,54 @@ select * from {{ rows }}
 {% endmacro %}
 
 
+{#- The scaffolding of a model replaced by (user_id, feature) pair, written
+    once. Called first in the model's `with`, it names every model an
+    incremental run reads (so that dbt knows the lineage on every run, also
+    a full one) and, on an incremental run only, defines the CTE
+    `changed_pairs` followed by a comma. `watermark` is the model's column of
+    load times; `generations` adds the pairs that generated an output a new
+    event is about (every pair model but the sessionizing one, which holds
+    the generations); `stale_sessions` adds the pairs whose stored sessions
+    went stale (ai_adoption_stale_session_pairs); `hashed` as in
+    ai_adoption_changed_pairs. -#}
+{% macro ai_adoption_changed_pairs_cte(
+    watermark='last_loaded_at', generations=true, stale_sessions=false, hashed=true
+) %}
+    {%- do ref('base_ai_events__events_checked') -%}
+    {%- if generations -%}
+        {%- do ref('int_ai_events_sessionized') -%}
+    {%- endif -%}
+    {%- if stale_sessions -%}
+        {%- do ref('int_ai_data_horizon') -%}
+        {%- do ref('int_ai_features_instrumented') -%}
+    {%- endif -%}
+    {%- if is_incremental() %}
+    changed_pairs as (
+        {{ ai_adoption_changed_pairs(
+            ai_adoption_incremental_cutoff(this, watermark),
+            sessionized=ref('int_ai_events_sessionized') if generations else none,
+            hashed=hashed
+        ) }}
+        {%- if stale_sessions %}
+        union
+        {{ ai_adoption_stale_session_pairs(this) }}
+        {%- endif %}
+    ),
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- Keeps, on an incremental run, only the rows of `alias` that belong to a
+    changed pair (the CTE of ai_adoption_changed_pairs_cte); nothing on a
+    full build. -#}
+{% macro ai_adoption_changed_pairs_join(alias) %}
+    {%- if is_incremental() %}
+    inner join changed_pairs
+        on {{ alias }}.user_id = changed_pairs.user_id and {{ alias }}.feature = changed_pairs.feature
+    {%- endif %}
+{%- endmacro %}
+
+
 {#- Pairs of a session model (`relation`) whose stored rows no longer match
     what the chain would say today although none of their events changed:
     the data horizon moved past (or back before) the end of a return window,

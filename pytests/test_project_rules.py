@@ -8,6 +8,10 @@
   and have no key a source row carries;
 - every model has at least one data test;
 - every model an exposure reads is `access: public`;
+- no rejoin: a model does not read both a node and that node's child when the child has
+  no other reader (the child would be a step to fold in, or the read a shortcut);
+- no fanout: no model feeds more than FANOUT_LIMIT leaf models (models nobody reads),
+  where a BI tool would better read one wider model;
 - every model and unit test name fits PostgreSQL's 63-character identifiers (a unit test
   runs in a relation named after it).
 """
@@ -33,6 +37,19 @@ ROW_LEVEL = frozenset(
         "stg_ai_events__rejected_events",
     }
 )
+
+
+#: Rejoins that remain, as (node, only child, reader) names: the diagnosis reads the stage
+#: verdicts and the shapes catalogue, and so does its one input of shape verdicts.
+KNOWN_REJOINS = frozenset(
+    {
+        ("int_ai_feature_stages_judged", "fct_ai_failure_shapes", "fct_ai_feature_diagnosis"),
+        ("ai_adoption_shapes", "fct_ai_failure_shapes", "fct_ai_feature_diagnosis"),
+    }
+)
+
+#: The most leaf models one model may feed (dbt-project-evaluator's default threshold).
+FANOUT_LIMIT = 3
 
 
 @dataclass(frozen=True)
@@ -61,10 +78,22 @@ class Project:
             return "staging"
         return "downstream"
 
-    def model_parents(self) -> Iterator[tuple[Model, str]]:
+    def name(self, unique_id: str) -> str:
+        """The node's name: the last part of its unique id (model, seed or source)."""
+        return unique_id.rsplit(".", 1)[-1]
+
+    def children(self) -> dict[str, set[str]]:
+        """Each node's model children, by unique id."""
+        readers: dict[str, set[str]] = {}
+        for model, parent in self.model_parents(seeds=True):
+            readers.setdefault(parent, set()).add(model.unique_id)
+        return readers
+
+    def model_parents(self, seeds: bool = False) -> Iterator[tuple[Model, str]]:
+        kinds = ("model.", "source.", "seed.") if seeds else ("model.", "source.")
         for model in self.models.values():
             for parent in model.parents:
-                if parent.startswith(("model.", "source.")):
+                if parent.startswith(kinds):
                     yield model, parent
 
 
@@ -191,3 +220,63 @@ def test_names_fit_postgres_identifiers(project: Project) -> None:
     names = [model.name for model in project.models.values()] + project.unit_tests
     too_long = sorted(name for name in names if len(name) > MAX_NAME)
     assert too_long == []
+
+
+def rejoins(project: Project) -> set[tuple[str, str, str]]:
+    """(node, child, reader) where ``reader`` reads ``node`` and ``child``, and ``child``
+    is a child of ``node`` read by ``reader`` alone."""
+    children = project.children()
+    found = set()
+    for reader in project.models.values():
+        parents = set(reader.parents)
+        for child in parents:
+            if children.get(child) != {reader.unique_id} or child not in project.models:
+                continue
+            for node in set(project.models[child].parents) & parents:
+                found.add((project.name(node), project.name(child), reader.name))
+    return found
+
+
+def test_no_model_rejoins_an_upstream_concept(project: Project) -> None:
+    assert rejoins(project) - KNOWN_REJOINS == set()
+
+
+def test_the_known_rejoins_still_exist(project: Project) -> None:
+    """A rejoin that was untangled must leave the list."""
+    assert KNOWN_REJOINS - rejoins(project) == set()
+
+
+def fanouts(project: Project) -> dict[str, list[str]]:
+    """The models that feed more than FANOUT_LIMIT leaf models, with those leaves."""
+    children = project.children()
+    found = {}
+    for parent, readers in children.items():
+        leaves = sorted(project.name(r) for r in readers if not children.get(r))
+        if parent in project.models and len(leaves) > FANOUT_LIMIT:
+            found[project.name(parent)] = leaves
+    return found
+
+
+def test_no_model_fans_out_to_many_leaves(project: Project) -> None:
+    assert fanouts(project) == {}
+
+
+def test_the_dag_rules_catch_a_rejoin_and_a_fanout(project: Project) -> None:
+    """The checks themselves: a made-up reader of a staging model and its only child is a
+    rejoin, and four made-up leaves under one model are a fanout."""
+    ledger = next(m for m in project.models.values() if m.name == "stg_ai_events__events")
+    fakes = {
+        f"model.fake.leaf_{number}": Model(f"model.fake.leaf_{number}", f"leaf_{number}", (), "")
+        for number in range(FANOUT_LIMIT + 1)
+    }
+    middle = Model("model.fake.middle", "middle", (ledger.unique_id,), "")
+    reader = Model("model.fake.reader", "reader", (ledger.unique_id, middle.unique_id), "")
+    leaves = {key: Model(key, fake.name, (ledger.unique_id,), "") for key, fake in fakes.items()}
+    broken = Project(
+        models={**project.models, **leaves, middle.unique_id: middle, reader.unique_id: reader},
+        tests=project.tests,
+        exposures=project.exposures,
+        unit_tests=project.unit_tests,
+    )
+    assert ("stg_ai_events__events", "middle", "reader") in rejoins(broken)
+    assert "stg_ai_events__events" in fanouts(broken)

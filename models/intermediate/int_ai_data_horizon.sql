@@ -6,8 +6,7 @@ with
 
 events as (
 
-    select * from {{ ref('base_ai_events__events_checked') }}
-    where {{ ai_adoption_is_kept_event() }}
+    select * from {{ ref('stg_ai_events__events') }}
 
 ),
 
@@ -17,7 +16,7 @@ final as (
         -- the key of the one row
         cast(1 as {{ ai_adoption_type('integer') }}) as horizon_id,
         max(occurred_at) as data_as_of,
-        max(effective_loaded_at) as last_loaded_at
+        max(loaded_at) as last_loaded_at
     from events
 
 )

@@ -13,15 +13,7 @@
 
 with
 
-{%- if is_incremental() %}
-
-    changed_pairs as (
-
-        {{ ai_adoption_changed_pairs(ai_adoption_incremental_cutoff(this, 'loaded_at'), hashed=false) }}
-
-    ),
-
-{%- endif %}
+{{ ai_adoption_changed_pairs_cte(watermark='loaded_at', generations=false, hashed=false) }}
 
 events as (
 
@@ -31,12 +23,7 @@ events as (
         {%- endfor %}
         ledger.effective_loaded_at
     from {{ ref('base_ai_events__events_checked') }} as ledger
-    {%- if is_incremental() %}
-    inner join changed_pairs
-        on
-            ledger.user_id = changed_pairs.user_id
-            and ledger.feature = changed_pairs.feature
-    {%- endif %}
+    {{ ai_adoption_changed_pairs_join('ledger') }}
     where {{ ai_adoption_is_kept_event('ledger') }} and ledger.action is not null
 
 ),

@@ -36,15 +36,19 @@ seen as (
         feature,
         min(occurred_at) as first_event_at,
         max(occurred_at) as last_event_at,
+        -- trigger is judged on how the feature was opened, so it needs open events
         {{ dbt.bool_or("action = 'feature_opened'") }} as measures_trigger,
         {{ dbt.bool_or("stage = 'context'") }} as measures_context,
         {{ dbt.bool_or("stage = 'output'") }} as measures_output,
         {{ dbt.bool_or("stage = 'verification'") }} as measures_verification,
+        -- a copy-out (leak) or a rejection (negative) shows that handoff is tracked too
         {{ dbt.bool_or("stage in ('handoff', 'handoff_leak', 'handoff_negative')") }} as measures_handoff,
         max(loaded_at) as last_loaded_at
     from events
     group by 1
     {%- if is_incremental() %}
+        -- the stored rows of the features that received events: a stage once
+        -- seen stays seen, so folding them in with the new events is enough
         union all
         select
             feature,

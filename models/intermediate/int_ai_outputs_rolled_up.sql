@@ -1,6 +1,4 @@
 {{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='pair_bucket') }}
-{#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
-{%- do ref('base_ai_events__events_checked') -%}
 
 {#- One row per generated output: what happened to it, rolled up from every
     event that carries its output_id. Events about outputs that were never
@@ -15,25 +13,15 @@
 
 with
 
+{{ ai_adoption_changed_pairs_cte() }}
+
 {%- if is_incremental() %}
-
-    changed_pairs as (
-
-        {{ ai_adoption_changed_pairs(
-            ai_adoption_incremental_cutoff(this),
-            sessionized=ref('int_ai_events_sessionized')
-        ) }}
-
-    ),
 
     changed_outputs as (
 
         select distinct generations.output_id
         from {{ ref('int_ai_events_sessionized') }} as generations
-        inner join changed_pairs
-            on
-                generations.user_id = changed_pairs.user_id
-                and generations.feature = changed_pairs.feature
+        {{ ai_adoption_changed_pairs_join('generations') }}
         where generations.action = 'output_generated'
 
     ),

@@ -1,6 +1,4 @@
 {{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='pair_bucket') }}
-{#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
-{%- do ref('base_ai_events__events_checked') -%}
 
 {#- One row per session: the six-stage chain (one flag per stage, null when
     the feature does not instrument the stage or, for return, when the
@@ -18,20 +16,7 @@
 
 with
 
-{%- if is_incremental() %}
-
-    changed_pairs as (
-
-    {{ ai_adoption_changed_pairs(
-        ai_adoption_incremental_cutoff(this),
-        sessionized=ref('int_ai_events_sessionized')
-    ) }}
-        union
-        {{ ai_adoption_stale_session_pairs(this) }}
-
-    ),
-
-{%- endif %}
+{{ ai_adoption_changed_pairs_cte(stale_sessions=true) }}
 
 events as (
 
@@ -51,10 +36,7 @@ events as (
         sessionized.context_source,
         sessionized.context_chars
     from {{ ref('int_ai_events_sessionized') }} as sessionized
-    {%- if is_incremental() %}
-    inner join changed_pairs
-        on sessionized.user_id = changed_pairs.user_id and sessionized.feature = changed_pairs.feature
-    {%- endif %}
+    {{ ai_adoption_changed_pairs_join('sessionized') }}
 
 ),
 
@@ -62,10 +44,7 @@ outputs as (
 
     select rolled_up.*
     from {{ ref('int_ai_outputs_rolled_up') }} as rolled_up
-    {%- if is_incremental() %}
-    inner join changed_pairs
-        on rolled_up.user_id = changed_pairs.user_id and rolled_up.feature = changed_pairs.feature
-    {%- endif %}
+    {{ ai_adoption_changed_pairs_join('rolled_up') }}
 
 ),
 
@@ -161,6 +140,7 @@ session_events as (
         count(case when action = 'prompt_submitted' then 1 end) as prompt_count,
         count(case when action = 'prompt_help_requested' then 1 end) as prompt_help_count,
         count(case when action = 'context_added' and context_source = 'auto' then 1 end) as auto_context_count,
+        -- context the user typed or pasted: manual, or added without a source
         cast(coalesce(sum(case
             when action = 'context_added' and coalesce(context_source, 'manual') = 'manual'
                 then context_chars
@@ -180,6 +160,7 @@ session_outputs as (
         count(*) as output_count,
         count(case when is_usable then 1 end) as usable_output_count,
         count(case when is_viewed then 1 end) as viewed_output_count,
+        -- outputs not failed by verification: passed, or still without a decision
         count(case when verification_outcome in ('passed', 'undecided') then 1 end) as unblocked_output_count,
         count(case when is_verified then 1 end) as verified_output_count,
         count(case when is_accepted then 1 end) as accepted_output_count,
@@ -221,6 +202,8 @@ joined as (
 
 sequenced as (
 
+    {#- The session's rank in its pair, and the start of the next session
+        (of the same job, for return; of the feature, for second use). #}
     select
         joined.*,
         cast(row_number() over (
@@ -252,21 +235,29 @@ flagged as (
             when sequenced.entry_point is not null then sequenced.entry_point in ('in_context', 'suggested')
             when sequenced.open_count > 0 then false
         end as is_trigger_passed,
+        -- context: the user asked for something (a prompt or an output) without
+        -- asking for prompt help and without typing more context than the limit
         case
             when sequenced.measures_context
                 then (sequenced.prompt_count > 0 or sequenced.output_count > 0 or sequenced.failed_output_count > 0)
                     and sequenced.prompt_help_count = 0
                     and sequenced.manual_context_chars <= {{ context_chars_limit }}
         end as is_context_passed,
+        -- output: at least one output that was not regenerated into a loop
         case when sequenced.measures_output then sequenced.usable_output_count > 0 end as is_output_passed,
+        -- verification: at least one output that passed its check or awaits a decision
         case
             when sequenced.measures_verification then sequenced.unblocked_output_count > 0
         end as is_verification_passed,
+        -- handoff: at least one output handed off by one of the feature's handoff actions
         case when sequenced.measures_handoff then sequenced.accepted_output_count > 0 end as is_handoff_passed,
+        -- return: the user came back for the same job within the window; false
+        -- only once the window has elapsed, null while it is still open
         case
             when sequenced.next_same_job_started_at <= sequenced.return_window_ends_at then true
             when sequenced.return_window_ends_at <= horizon.data_as_of then false
         end as is_return_passed,
+        -- any next session of the feature within the window (second use)
         case
             when sequenced.next_feature_session_started_at <= sequenced.return_window_ends_at then true
             when sequenced.return_window_ends_at <= horizon.data_as_of then false
@@ -280,6 +271,8 @@ final as (
 
     select
         *,
+        -- the last stage passed, and the first stage failed (a stage not
+        -- judged, null, is neither)
         case
             {%- for stage in stages | reverse %}
                 when is_{{ stage }}_passed then '{{ stage }}'
@@ -291,7 +284,9 @@ final as (
             {%- endfor %}
         end as break_stage,
         session_number = 1 as is_first_use,
+        -- opened and left: no prompt, no output, not even a failed one
         open_count > 0 and prompt_count = 0 and output_count = 0 and failed_output_count = 0 as is_empty_open,
+        -- copied out of the product but never handed off inside it
         copied_output_count > 0 and accepted_output_count = 0 as is_copy_out_ending
     from flagged
 

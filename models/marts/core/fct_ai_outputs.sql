@@ -1,7 +1,4 @@
 {{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='generated_date') }}
-{#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
-{%- do ref('base_ai_events__events_checked') -%}
-{%- do ref('int_ai_events_sessionized') -%}
 
 {#- One row per generated output. Incremental runs rebuild the outputs of
     every (user, feature) pair that changed. -#}
@@ -14,27 +11,13 @@
 
 with
 
-{%- if is_incremental() %}
-
-    changed_pairs as (
-
-    {{ ai_adoption_changed_pairs(
-        ai_adoption_incremental_cutoff(this),
-        sessionized=ref('int_ai_events_sessionized')
-    ) }}
-
-    ),
-
-{%- endif %}
+{{ ai_adoption_changed_pairs_cte() }}
 
 outputs as (
 
     select rolled_up.*
     from {{ ref('int_ai_outputs_rolled_up') }} as rolled_up
-    {%- if is_incremental() %}
-    inner join changed_pairs
-        on rolled_up.user_id = changed_pairs.user_id and rolled_up.feature = changed_pairs.feature
-    {%- endif %}
+    {{ ai_adoption_changed_pairs_join('rolled_up') }}
 
 ),
 
@@ -44,10 +27,7 @@ sessions as (
         chained.session_key,
         chained.session_number
     from {{ ref('int_ai_sessions_chained') }} as chained
-    {%- if is_incremental() %}
-    inner join changed_pairs
-        on chained.user_id = changed_pairs.user_id and chained.feature = changed_pairs.feature
-    {%- endif %}
+    {{ ai_adoption_changed_pairs_join('chained') }}
 
 ),
 

@@ -1,9 +1,4 @@
 {{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='started_date') }}
-{#- Read only by incremental runs; named here so that dbt knows the lineage. -#}
-{%- do ref('base_ai_events__events_checked') -%}
-{%- do ref('int_ai_events_sessionized') -%}
-{%- do ref('int_ai_data_horizon') -%}
-{%- do ref('int_ai_features_instrumented') -%}
 
 {#- One row per session. Incremental runs rebuild the sessions of every
     (user, feature) pair that changed, whose return window ended, or whose
@@ -11,29 +6,13 @@
 
 with
 
-{%- if is_incremental() %}
-
-    changed_pairs as (
-
-    {{ ai_adoption_changed_pairs(
-        ai_adoption_incremental_cutoff(this),
-        sessionized=ref('int_ai_events_sessionized')
-    ) }}
-        union
-        {{ ai_adoption_stale_session_pairs(this) }}
-
-    ),
-
-{%- endif %}
+{{ ai_adoption_changed_pairs_cte(stale_sessions=true) }}
 
 sessions as (
 
     select chained.*
     from {{ ref('int_ai_sessions_chained') }} as chained
-    {%- if is_incremental() %}
-    inner join changed_pairs
-        on chained.user_id = changed_pairs.user_id and chained.feature = changed_pairs.feature
-    {%- endif %}
+    {{ ai_adoption_changed_pairs_join('chained') }}
 
 ),
 

@@ -34,6 +34,8 @@ session_weeks as (
         sessions.ended_at,
         sessions.feature,
         horizon.data_as_of,
+        -- whole weeks between the session's start and the data horizon: 0 is
+        -- the latest week, so weeks 0 to segment_weeks - 1 are the trailing window
         floor(
             {{ ai_adoption_seconds_between('sessions.started_at', 'horizon.data_as_of') }}
             / {{ ai_adoption_seconds_per('week') }}
@@ -45,6 +47,8 @@ session_weeks as (
 
 latest_account as (
 
+    {#- A user's account is the one of their latest session that names one
+        (a user may move between accounts). #}
     select
         user_id,
         account_id
@@ -116,6 +120,8 @@ joined as (
 
 volume_band as (
 
+    {#- The trailing volume a power user reaches: a percentile over the users
+        active in the trailing window. #}
     select
         {{ ai_adoption_percentile('trailing_outputs_generated', power_percentile) }} as power_volume_floor
     from joined
@@ -138,6 +144,9 @@ final as (
             as lifetime_acceptance_rate,
         joined.trailing_outputs_generated,
         joined.weeks_active_trailing,
+        -- habitual: active in enough trailing weeks; power: habitual with the
+        -- volume of the top users; novice: first use within the novice weeks;
+        -- low: everyone else (tried, not habitual)
         case
             when joined.weeks_active_trailing >= {{ habitual_weeks }}
                 and joined.trailing_outputs_generated >= volume_band.power_volume_floor

@@ -103,7 +103,7 @@ implied_days as (
     select
         cast(last_loaded_at as date) as load_date,
         count(*) as implied_views
-    from {{ ref('fct_ai_outputs') }}
+    from {{ ref('int_ai_outputs_rolled_up') }}
     where is_view_implied
     group by 1
 
