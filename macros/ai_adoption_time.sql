@@ -91,3 +91,14 @@
     {%- endif -%}
     {{ return(seconds[unit]) }}
 {% endmacro %}
+
+
+{#- The date a timestamp's period starts on: its day for grain 'day', else
+    the first day of its week or month (weeks start on Monday). -#}
+{% macro ai_adoption_period_start(grain, timestamp_expression) -%}
+    {%- if grain == 'day' -%}
+        cast({{ timestamp_expression }} as date)
+    {%- else -%}
+        cast({{ dbt.date_trunc(grain, timestamp_expression) }} as date)
+    {%- endif -%}
+{%- endmacro %}

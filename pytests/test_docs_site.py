@@ -256,3 +256,31 @@ def test_diagnosis_model_page_renders(
     png = screenshot(url, tmp_path / "fct_ai_feature_diagnosis.png", budget_ms=BUDGET_MS)
     record_property("artifact", f"model page screenshot: {png}")
     assert not is_blank(png), f"model page screenshot is blank: {png}"
+
+
+#: Columns documented for an engine that stores them only there (Spark's pair bucket).
+ENGINE_ONLY_COLUMNS = frozenset({"pair_bucket"})
+
+
+def test_every_model_documents_exactly_its_columns(docs_site: DocsSite) -> None:
+    """What dbt docs says a model holds is what the warehouse holds: no documented column
+    is missing from the table (a stale entry), none of the table's is undocumented, and
+    every documented one says something."""
+    stale, undocumented, empty = [], [], []
+    for key, node in docs_site.manifest["nodes"].items():
+        if node["resource_type"] != "model" or key not in docs_site.catalog["nodes"]:
+            continue
+        stored = {name.lower() for name in docs_site.catalog["nodes"][key]["columns"]}
+        documented = {name.lower(): column for name, column in node["columns"].items()}
+        stale += [
+            f"{node['name']}.{name}"
+            for name in documented
+            if name not in stored and name not in ENGINE_ONLY_COLUMNS
+        ]
+        undocumented += [f"{node['name']}.{name}" for name in stored if name not in documented]
+        empty += [
+            f"{node['name']}.{name}"
+            for name, column in documented.items()
+            if not column.get("description", "").strip()
+        ]
+    assert (sorted(stale), sorted(undocumented), sorted(empty)) == ([], [], [])

@@ -3,6 +3,7 @@
 - layering: a base model (`base_`) reads sources and other base models; a staging model
   (`stg_`) reads base models and sources, never another staging model; intermediate
   models, marts and the semantic models never read a source;
+- an intermediate model (`int_`) reads no mart (`fct_`, `dim_`): the layers run one way;
 - every model has a primary key tested: `unique` and `not_null` on the same column, or
   is one of the row-level models listed in ROW_LEVEL, which hold one row per source row
   and have no key a source row carries;
@@ -149,6 +150,15 @@ def test_staging_models_read_no_other_staging_model(project: Project) -> None:
 
 def test_models_past_staging_read_no_source(project: Project) -> None:
     assert edges_into(project, "downstream", ("base", "staging", "downstream")) == []
+
+
+def test_intermediate_models_read_no_mart(project: Project) -> None:
+    inverted = sorted(
+        (model.name, project.name(parent))
+        for model, parent in project.model_parents()
+        if model.name.startswith("int_") and project.name(parent).startswith(("fct_", "dim_"))
+    )
+    assert inverted == []
 
 
 def _tested_columns(project: Project, test_name: str) -> set[tuple[str, str]]:

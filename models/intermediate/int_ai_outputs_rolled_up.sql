@@ -8,6 +8,12 @@
     changed. -#}
 {%- set regeneration_loop = var('ai_adoption_regeneration_loop_threshold') -%}
 {%- set decision_window = var('ai_adoption_decision_window_seconds') -%}
+{%- set heavy_edit = var('ai_adoption_heavy_edit_threshold') -%}
+{%- set repeat_count = var('ai_adoption_correction_repeat_count') -%}
+{%- set tolerance = var('ai_adoption_correction_tolerance') -%}
+{#- A user's first heavy-correction sessions of one type set the baseline the
+    later ones are compared with. -#}
+{%- set baseline_sessions = 2 -%}
 {#- Events of one output in the order they happened (event_id breaks ties). -#}
 {%- set event_order = ['occurred_at', 'event_id'] -%}
 
@@ -183,7 +189,7 @@ judged as (
 
 ),
 
-final as (
+outputs as (
 
     select
         output_id,
@@ -220,6 +226,10 @@ final as (
         destination,
         first_copied_at is not null as is_copied_out,
         rejected_flag = 1 as is_rejected,
+        -- seen, and then nothing: no handoff, edit, copy or rejection
+        seen_flag = 1
+        and not (accepted_at is not null or edited_flag = 1 or first_copied_at is not null or rejected_flag = 1)
+            as is_viewed_without_action,
         first_decision_at,
         seconds_to_decision,
         {{ ai_adoption_seconds_between('generated_at', 'first_action_at') }} as seconds_to_first_action,
@@ -237,6 +247,70 @@ final as (
     {%- else %}
         where generated_at is not null
     {%- endif %}
+
+),
+
+heavy_correction_sessions as (
+
+    {#- A user's heavy edits of one correction type, one row per session, in
+        order: the k-th session in which the user had to fix the same thing. #}
+    select
+        user_id,
+        feature,
+        correction_type,
+        session_key,
+        min(generated_at) as first_generated_at,
+        avg(edit_distance) as session_edit_distance
+    from outputs
+    where is_edited and edit_distance >= {{ heavy_edit }} and correction_type is not null
+    group by 1, 2, 3, 4
+
+),
+
+correction_sequence as (
+
+    select
+        *,
+        cast(row_number() over (
+            partition by user_id, feature, correction_type
+            order by first_generated_at, session_key
+        ) as {{ ai_adoption_type('integer') }}) as correction_repeat_number
+    from heavy_correction_sessions
+
+),
+
+correction_baseline as (
+
+    select
+        *,
+        avg(case when correction_repeat_number <= {{ baseline_sessions }} then session_edit_distance end) over (
+            partition by user_id, feature, correction_type
+        ) as baseline_edit_distance
+    from correction_sequence
+
+),
+
+final as (
+
+    select
+        outputs.*,
+        correction_baseline.correction_repeat_number,
+        -- a correction loop: the repeat_count-th (or later) session fixing the
+        -- same thing, with edits no lighter than the baseline (less the tolerance)
+        coalesce(
+            correction_baseline.correction_repeat_number >= {{ repeat_count }}
+            and correction_baseline.session_edit_distance
+            >= correction_baseline.baseline_edit_distance - {{ tolerance }},
+            false
+        ) as is_correction_loop_repeat
+    from outputs
+    left join correction_baseline
+        on
+            outputs.session_key = correction_baseline.session_key
+            and outputs.user_id = correction_baseline.user_id
+            and outputs.feature = correction_baseline.feature
+            and outputs.correction_type = correction_baseline.correction_type
+            and outputs.edit_distance >= {{ heavy_edit }}
 
 )
 

@@ -1,6 +1,28 @@
-{#- One row per feature and day: additive counts, and each ratio beside its
-    numerator and denominator. Session counts are by the day a session
-    started; output counts by the day an output was generated. The metrics
-    are defined once, in macro ai_adoption_feature_metrics. -#}
+{#- One row per feature and day: the day rows of int_ai_feature_metrics,
+    where the metrics are defined, under the names of the mart's contract.
+    Every column after the key and the day is taken as it is, in the
+    contract's order (the contract in _core__models.yml lists them). -#}
+{%- set renamed = ['feature_day_key', 'feature', 'activity_date'] -%}
+{%- set metric_columns = model.columns.keys() | reject('in', renamed) | join(',\n        ') -%}
 
-{{ ai_adoption_feature_metrics('day', 'activity_date') }}
+with
+
+day_rows as (
+
+    select * from {{ ref('int_ai_feature_metrics') }}
+    where period_grain = 'day'
+
+),
+
+final as (
+
+    select
+        {{ ai_adoption_surrogate_key(['feature', 'period_start']) }} as feature_day_key,
+        feature,
+        period_start as activity_date,
+        {{ metric_columns }}
+    from day_rows
+
+)
+
+select * from final

@@ -1,23 +1,21 @@
-{#- The feature metrics at any date grain, written once: a full query over
-    fct_ai_sessions and fct_ai_outputs giving one row per feature and
-    `date_column` (sessions on the day they started, outputs on the day they
-    were generated, truncated to `grain`), every count additive, every ratio
-    beside its numerator and denominator. fct_ai_feature_daily uses it by day,
-    the diagnosis by period. -#}
-{% macro ai_adoption_feature_metrics(grain, date_column) %}
+{{ config(materialized='table') }}
+
+{#- One row per feature, grain and period: every feature metric, written
+    once and counted at two grains, each day (period_grain 'day', read by
+    fct_ai_feature_daily) and each diagnosis period (var
+    ai_adoption_diagnosis_period, week by default, read through
+    int_ai_feature_periods_measured). Sessions count in the period they
+    started, outputs in the period they were generated; distinct users are
+    distinct over the period. Every count is additive across features;
+    every ratio sits beside its numerator and denominator. A table: three
+    models read the period rows and one the day rows. -#}
+{%- set period = var('ai_adoption_diagnosis_period') -%}
 {%- set stages = ai_adoption_chain_stages() -%}
 {%- set heavy_edit = var('ai_adoption_heavy_edit_threshold') -%}
 {%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold') -%}
 {%- set decision_window = var('ai_adoption_decision_window_seconds') -%}
 {%- set early_sessions = var('ai_adoption_early_tenure_sessions') -%}
 {%- set integer_type = ai_adoption_type('integer') -%}
-{%- if grain == 'day' -%}
-    {%- set session_date = 'started_date' -%}
-    {%- set output_date = 'generated_date' -%}
-{%- else -%}
-    {%- set session_date = 'cast(' ~ dbt.date_trunc(grain, 'started_date') ~ ' as date)' -%}
-    {%- set output_date = 'cast(' ~ dbt.date_trunc(grain, 'generated_date') ~ ' as date)' -%}
-{%- endif -%}
 {%- set session_counts = [
     'users', 'new_users', 'sessions', 'sessions_with_output', 'sessions_handed_off',
     'sessions_with_prompt', 'empty_open_sessions', 'rage_prompt_sessions', 'manual_context_sessions',
@@ -42,12 +40,41 @@
 
 with
 
+chained_sessions as (
+
+    select * from {{ ref('int_ai_sessions_chained') }}
+
+),
+
+rolled_up_outputs as (
+
+    select
+        rolled_up.*,
+        chained_sessions.session_number as user_session_number
+    from {{ ref('int_ai_outputs_rolled_up') }} as rolled_up
+    left join chained_sessions
+        on rolled_up.session_key = chained_sessions.session_key
+
+),
+
+{# Every session and output once per grain, dated by the first day of the
+    day or period it falls in: sessions by when they started, outputs by when
+    they were generated. #}
 sessions as (
 
     select
         *,
-        {{ session_date }} as metric_date
-    from {{ ref('fct_ai_sessions') }}
+        'day' as period_grain,
+        {{ ai_adoption_period_start('day', 'started_at') }} as metric_date
+    from chained_sessions
+    {%- if period != 'day' %}
+        union all
+        select
+            *,
+            '{{ period }}' as period_grain,
+            {{ ai_adoption_period_start(period, 'started_at') }} as metric_date
+        from chained_sessions
+    {%- endif %}
 
 ),
 
@@ -55,8 +82,17 @@ outputs as (
 
     select
         *,
-        {{ output_date }} as metric_date
-    from {{ ref('fct_ai_outputs') }}
+        'day' as period_grain,
+        {{ ai_adoption_period_start('day', 'generated_at') }} as metric_date
+    from rolled_up_outputs
+    {%- if period != 'day' %}
+        union all
+        select
+            *,
+            '{{ period }}' as period_grain,
+            {{ ai_adoption_period_start(period, 'generated_at') }} as metric_date
+        from rolled_up_outputs
+    {%- endif %}
 
 ),
 
@@ -64,11 +100,12 @@ output_volume as (
 
     select
         feature,
+        period_grain,
         metric_date,
         user_id,
         count(*) as user_outputs
     from outputs
-    group by 1, 2, 3
+    group by 1, 2, 3, 4
 
 ),
 
@@ -76,21 +113,23 @@ top_decile as (
 
     select
         feature,
+        period_grain,
         metric_date,
         cast(sum(user_outputs) as {{ integer_type }}) as top_decile_user_outputs
     from (
         select
             feature,
+            period_grain,
             metric_date,
             user_outputs,
             ntile(10) over (
-                partition by feature, metric_date
+                partition by feature, period_grain, metric_date
                 order by user_outputs desc, user_id asc
             ) as volume_decile
         from output_volume
     ) as ranked
     where volume_decile = 1
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
@@ -98,6 +137,7 @@ session_counts as (
 
     select
         feature,
+        period_grain,
         metric_date,
         count(distinct user_id) as users,
         count(distinct case when is_first_use then user_id end) as new_users,
@@ -130,7 +170,7 @@ session_counts as (
             when is_copy_out_ending and is_return_window_elapsed and not is_return_passed then user_id
         end) as copy_out_then_gone_users
     from sessions
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
@@ -138,6 +178,7 @@ output_counts as (
 
     select
         feature,
+        period_grain,
         metric_date,
         count(*) as outputs_generated,
         count(case when is_accepted then 1 end) as outputs_accepted,
@@ -176,7 +217,7 @@ output_counts as (
         count(case when rating > 0 then 1 end) as positive_ratings,
         count(case when rating < 0 then 1 end) as negative_ratings
     from outputs
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
@@ -184,11 +225,13 @@ spine as (
 
     select
         feature,
+        period_grain,
         metric_date
     from session_counts
     union
     select
         feature,
+        period_grain,
         metric_date
     from output_counts
 
@@ -198,7 +241,8 @@ joined as (
 
     select
         spine.feature,
-        spine.metric_date as {{ date_column }},
+        spine.period_grain,
+        spine.metric_date as period_start,
         {%- for column in session_counts %}
             coalesce(session_counts.{{ column }}, 0) as {{ column }},
         {%- endfor %}
@@ -212,14 +256,17 @@ joined as (
     left join session_counts
         on
             spine.feature = session_counts.feature
+            and spine.period_grain = session_counts.period_grain
             and spine.metric_date = session_counts.metric_date
     left join output_counts
         on
             spine.feature = output_counts.feature
+            and spine.period_grain = output_counts.period_grain
             and spine.metric_date = output_counts.metric_date
     left join top_decile
         on
             spine.feature = top_decile.feature
+            and spine.period_grain = top_decile.period_grain
             and spine.metric_date = top_decile.metric_date
 
 ),
@@ -227,7 +274,7 @@ joined as (
 final as (
 
     select
-        {{ ai_adoption_surrogate_key(['feature', date_column]) }} as feature_{{ 'day' if grain == 'day' else 'period' }}_key,
+        {{ ai_adoption_surrogate_key(['period_grain', 'feature', 'period_start']) }} as feature_period_key,
         *,
         outputs_generated + regenerations as generations,
         {{ ai_adoption_ratio('outputs_accepted', 'outputs_generated') }} as acceptance_rate,
@@ -264,4 +311,3 @@ final as (
 )
 
 select * from final
-{% endmacro %}
