@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from ai_adoption.report import REQUIRED_MARTS
 from browser import dump_dom, is_blank, screenshot
 from conftest import GENERATOR, RecordProperty, Warehouse
 
@@ -485,18 +486,10 @@ def test_text_from_the_data_is_escaped(
     hostile = '<script>alert("x")</script>&<b>'
     copy = tmp_path / "hostile.duckdb"
     [(victim,)] = marts.execute(f"select min(feature) from {MARTS}.fct_ai_feature_daily").fetchall()
-    marts_needed = (
-        "fct_ai_feature_daily",
-        "fct_ai_sessions",
-        "fct_ai_feature_diagnosis",
-        "fct_ai_failure_shapes",
-        "fct_ai_event_quality_daily",
-        "dim_ai_features",
-    )
     with duckdb.connect(str(copy)) as connection:
         connection.execute(f"attach '{warehouse.db}' as source (read_only)")
         connection.execute(f"create schema {MARTS}")
-        for table in marts_needed:
+        for table in REQUIRED_MARTS:
             columns = [
                 row[0]
                 for row in connection.execute(

@@ -6,23 +6,38 @@ Ratios are recomputed from the additive numerators and denominators of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ai_adoption.warehouse import fetch_dicts, fetch_one, optional_float, optional_int, ratio
+
+#: Each headline ratio as (field of HeadlineRatios, numerator, denominator); numerator and
+#: denominator are additive columns of ``fct_ai_feature_daily``, summed over the grain of the
+#: query before dividing.
+RATIO_TERMS: tuple[tuple[str, str, str], ...] = (
+    ("acceptance_rate", "outputs_accepted", "outputs_generated"),
+    ("edit_depth", "accepted_edit_distance_sum", "outputs_accepted"),
+    ("handoff_rate", "sessions_handed_off", "sessions_with_output"),
+    ("verification_rate", "outputs_verified", "outputs_viewed"),
+    ("return_rate", "returned_sessions", "return_eligible_sessions"),
+)
+
+#: The additive counts of ``fct_ai_feature_daily`` the headline metrics are built from.
+SUMMED_COUNTS: tuple[str, ...] = (
+    "sessions",
+    *dict.fromkeys(column for _, *terms in RATIO_TERMS for column in terms),
+)
+
+
+def summed_counts_sql() -> str:
+    """The select list summing every headline count, each aliased to its column name."""
+    return ", ".join(f"sum({column}) as {column}" for column in SUMMED_COUNTS)
+
+
 _FEATURE_QUERY = """
-select
-    feature,
-    sum(sessions) as sessions,
-    sum(outputs_generated) as outputs_generated,
-    sum(outputs_accepted) as outputs_accepted,
-    sum(accepted_edit_distance_sum) as accepted_edit_distance_sum,
-    sum(sessions_handed_off) as sessions_handed_off,
-    sum(sessions_with_output) as sessions_with_output,
-    sum(returned_sessions) as returned_sessions,
-    sum(return_eligible_sessions) as return_eligible_sessions,
-    sum(outputs_verified) as outputs_verified,
-    sum(outputs_viewed) as outputs_viewed
+select feature, {sums}
 from {schema}.fct_ai_feature_daily
 group by feature
 order by feature
@@ -30,10 +45,35 @@ order by feature
 
 _QUALITY_QUERY = """
 select
-    sum(rows_received), sum(events_clean), sum(duplicates), sum(rows_rejected),
-    sum(unmapped_events), sum(orphan_output_events)
+    sum(rows_received) as rows_received,
+    sum(events_clean) as events_clean,
+    sum(duplicates) as duplicates,
+    sum(rows_rejected) as rows_rejected,
+    sum(unmapped_events) as unmapped_events,
+    sum(orphan_output_events) as orphan_output_events
 from {schema}.fct_ai_event_quality_daily
 """
+
+
+@dataclass(frozen=True)
+class HeadlineRatios:
+    """The headline ratios of one feature at one grain, each a ratio of summed counts."""
+
+    acceptance_rate: float | None
+    edit_depth: float | None
+    handoff_rate: float | None
+    verification_rate: float | None
+    return_rate: float | None
+
+
+def headline_ratios(counts: Mapping[str, Any]) -> HeadlineRatios:
+    """The ratios of a row holding the summed counts of ``SUMMED_COUNTS`` by name."""
+    return HeadlineRatios(
+        **{
+            name: ratio(counts[numerator], counts[denominator])
+            for name, numerator, denominator in RATIO_TERMS
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -44,28 +84,19 @@ class FeatureSummary:
     sessions: int
     outputs_generated: int
     outputs_accepted: int
-    acceptance_rate: float | None
-    edit_depth: float | None
-    handoff_rate: float | None
-    verification_rate: float | None
-    return_rate: float | None
-
-
-def _ratio(numerator: Any, denominator: Any) -> float | None:
-    if not denominator:
-        return None
-    return float(numerator) / float(denominator)
+    ratios: HeadlineRatios
 
 
 def find_schema(connection: Any, table: str = "fct_ai_feature_daily") -> str:
     """The schema holding ``table``; fails with a clear message when there is none."""
-    rows = connection.execute(
+    rows = fetch_dicts(
+        connection,
         "select table_schema from information_schema.tables where table_name = ? order by 1",
         [table],
-    ).fetchall()
+    )
     if not rows:
         raise ValueError(f"no table {table} in this database: run `make demo` or `dbt build` first")
-    return str(rows[0][0])
+    return str(rows[0]["table_schema"])
 
 
 def feature_summaries(database: Path) -> list[FeatureSummary]:
@@ -76,18 +107,16 @@ def feature_summaries(database: Path) -> list[FeatureSummary]:
         raise ValueError(f"{database} does not exist: run `make demo` or `dbt build` first")
     with duckdb.connect(str(database), read_only=True) as connection:
         schema = find_schema(connection)
-        rows = connection.execute(_FEATURE_QUERY.format(schema=schema)).fetchall()
+        rows = fetch_dicts(
+            connection, _FEATURE_QUERY.format(schema=schema, sums=summed_counts_sql())
+        )
     return [
         FeatureSummary(
-            feature=row[0],
-            sessions=int(row[1]),
-            outputs_generated=int(row[2]),
-            outputs_accepted=int(row[3]),
-            acceptance_rate=_ratio(row[3], row[2]),
-            edit_depth=_ratio(row[4], row[3]),
-            handoff_rate=_ratio(row[5], row[6]),
-            verification_rate=_ratio(row[9], row[10]),
-            return_rate=_ratio(row[7], row[8]),
+            feature=row["feature"],
+            sessions=int(row["sessions"]),
+            outputs_generated=int(row["outputs_generated"]),
+            outputs_accepted=int(row["outputs_accepted"]),
+            ratios=headline_ratios(row),
         )
         for row in rows
     ]
@@ -95,17 +124,12 @@ def feature_summaries(database: Path) -> list[FeatureSummary]:
 
 def quality_line(database: Path) -> str:
     """One line on what arrived and where it went."""
-    import duckdb
-
-    with duckdb.connect(str(database), read_only=True) as connection:
-        schema = find_schema(connection, "fct_ai_event_quality_daily")
-        row = connection.execute(_QUALITY_QUERY.format(schema=schema)).fetchone()
-    assert row is not None
-    received, clean, duplicates, rejected, unmapped, orphans = (int(v or 0) for v in row)
+    quality = event_quality(database)
     return (
-        f"rows received {received:,}: clean {clean:,}, duplicates {duplicates:,}, "
-        f"rejected {rejected:,} (see stg_ai_events__rejected_events); "
-        f"kept but flagged: unmapped {unmapped:,}, orphan output events {orphans:,}"
+        f"rows received {quality.rows_received:,}: clean {quality.events_clean:,}, "
+        f"duplicates {quality.duplicates:,}, rejected {quality.rows_rejected:,} "
+        f"(see stg_ai_events__rejected_events); kept but flagged: unmapped "
+        f"{quality.unmapped_events:,}, orphan output events {quality.orphan_output_events:,}"
     )
 
 
@@ -172,19 +196,13 @@ class FeatureDiagnosis:
     periods_insufficient: int
 
 
-def _float_or_none(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
-
-
 def feature_diagnoses(database: Path) -> list[FeatureDiagnosis]:
     """Per feature, the latest period with a verdict (or the latest one when none has)."""
     import duckdb
 
     with duckdb.connect(str(database), read_only=True) as connection:
         schema = find_schema(connection, "fct_ai_feature_diagnosis")
-        cursor = connection.execute(_DIAGNOSIS_QUERY.format(schema=schema))
-        names = [column[0] for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = fetch_dicts(connection, _DIAGNOSIS_QUERY.format(schema=schema))
     return [
         FeatureDiagnosis(
             feature=row["feature"],
@@ -197,13 +215,11 @@ def feature_diagnoses(database: Path) -> list[FeatureDiagnosis]:
             break_stage=row["break_stage"],
             last_healthy_stage=row["last_healthy_stage"],
             evidence_signal=row["evidence_signal"],
-            evidence_value=_float_or_none(row["evidence_value"]),
-            evidence_lower=_float_or_none(row["evidence_lower"]),
-            evidence_upper=_float_or_none(row["evidence_upper"]),
-            evidence_threshold=_float_or_none(row["evidence_threshold"]),
-            evidence_sample_size=(
-                None if row["evidence_sample_size"] is None else int(row["evidence_sample_size"])
-            ),
+            evidence_value=optional_float(row["evidence_value"]),
+            evidence_lower=optional_float(row["evidence_lower"]),
+            evidence_upper=optional_float(row["evidence_upper"]),
+            evidence_threshold=optional_float(row["evidence_threshold"]),
+            evidence_sample_size=optional_int(row["evidence_sample_size"]),
             confidence_level=float(row["confidence_level"]),
             corroborated_by=row["corroborated_by"],
             detected_shapes=row["detected_shapes"],
@@ -285,11 +301,13 @@ def format_table(summaries: list[FeatureSummary]) -> str:
     )
     lines = [header, "-" * len(header)]
     for item in summaries:
-        edit = "    -" if item.edit_depth is None else f"{item.edit_depth:5.2f}"
+        ratios = item.ratios
+        edit = "    -" if ratios.edit_depth is None else f"{ratios.edit_depth:5.2f}"
         lines.append(
             f"{item.feature:<16} {item.sessions:>8,} {item.outputs_generated:>8,} "
-            f"{_percent(item.acceptance_rate):>7} {edit:>6} {_percent(item.handoff_rate):>7} "
-            f"{_percent(item.verification_rate):>7} {_percent(item.return_rate):>7}"
+            f"{_percent(ratios.acceptance_rate):>7} {edit:>6} "
+            f"{_percent(ratios.handoff_rate):>7} {_percent(ratios.verification_rate):>7} "
+            f"{_percent(ratios.return_rate):>7}"
         )
     lines.append(
         "accept = accepted / generated outputs; edit = mean edit distance of accepted outputs; "
@@ -318,14 +336,6 @@ def event_quality(database: Path) -> EventQuality:
 
     with duckdb.connect(str(database), read_only=True) as connection:
         schema = find_schema(connection, "fct_ai_event_quality_daily")
-        row = connection.execute(_QUALITY_QUERY.format(schema=schema)).fetchone()
-    assert row is not None
-    received, clean, duplicates, rejected, unmapped, orphans = (int(v or 0) for v in row)
-    return EventQuality(
-        rows_received=received,
-        events_clean=clean,
-        duplicates=duplicates,
-        rows_rejected=rejected,
-        unmapped_events=unmapped,
-        orphan_output_events=orphans,
-    )
+        row = fetch_one(connection, _QUALITY_QUERY.format(schema=schema))
+    # An empty quality mart sums to nulls: nothing arrived, so every count is zero.
+    return EventQuality(**{name: int(value or 0) for name, value in row.items()})

@@ -1,0 +1,360 @@
+"""Read what the HTML report shows from the marts of a built DuckDB warehouse.
+
+This module holds the queries and the frozen records they fill: the data horizon, the
+six-stage funnel of each feature, the stage checks and failure shapes of its diagnosed
+period, and the weekly ratios. Everything is read through a read-only connection, rows by
+column name. Ratios are recomputed from summed numerators and denominators at the grain
+shown (whole period or week), never averaged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ai_adoption.summary import (
+    EventQuality,
+    FeatureDiagnosis,
+    FeatureSummary,
+    HeadlineRatios,
+    event_quality,
+    feature_diagnoses,
+    feature_summaries,
+    headline_ratios,
+    summed_counts_sql,
+)
+from ai_adoption.warehouse import fetch_dicts, fetch_one, optional_float, optional_int
+
+if TYPE_CHECKING:
+    import duckdb
+
+#: The chain, in order.
+STAGES: tuple[str, ...] = ("trigger", "context", "output", "verification", "handoff", "return")
+
+#: Marts the report reads; all live in one schema.
+REQUIRED_MARTS: tuple[str, ...] = (
+    "fct_ai_feature_daily",
+    "fct_ai_sessions",
+    "fct_ai_feature_diagnosis",
+    "fct_ai_failure_shapes",
+    "fct_ai_event_quality_daily",
+    "dim_ai_features",
+)
+
+REMEDY = "run `make build` first (or `make demo` for a sample warehouse)"
+
+
+class ReportError(ValueError):
+    """The warehouse cannot give a report: missing file or missing marts."""
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The span and size of the data behind the report."""
+
+    first_activity_date: date | None
+    last_activity_date: date | None
+    data_as_of: datetime | None
+    features: int
+    sessions: int
+    outputs_generated: int
+    quality: EventQuality
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    """Sessions of one feature through one stage of the chain (whole period).
+
+    A session is through a stage when it failed none of the measured stages up to and
+    including it; ``sessions_failed`` had this stage as their first failed one. At the
+    return stage, sessions still inside their return window with no return yet
+    (``sessions_pending``) are neither through nor failed.
+    """
+
+    stage: str
+    is_measured: bool
+    sessions_through: int
+    sessions_failed: int
+    sessions_pending: int
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """The six-stage funnel of one feature: all its sessions, then each stage."""
+
+    sessions: int
+    stages: tuple[FunnelStage, ...]
+
+
+@dataclass(frozen=True)
+class StageCheck:
+    """One stage of the diagnosed period: its pass rate against its healthy bar."""
+
+    stage: str
+    pass_rate: float | None
+    healthy_bar: float | None
+    is_healthy: bool | None
+
+
+@dataclass(frozen=True)
+class ShapeEvidence:
+    """One failure shape in the diagnosed period (fct_ai_failure_shapes)."""
+
+    shape: str
+    stages: str | None
+    is_detected: bool
+    is_judged: bool
+    signals_judged: int
+    signals_firing: int
+    evidence_signal: str | None
+    evidence_value: float | None
+    evidence_direction: str | None
+    evidence_threshold: float | None
+    evidence_sample_size: int | None
+
+
+@dataclass(frozen=True)
+class WeeklyRatios:
+    """One feature in one week (weeks start on Monday), ratios of summed counts."""
+
+    feature: str
+    week_start: date
+    ratios: HeadlineRatios
+
+
+@dataclass(frozen=True)
+class FeatureReport:
+    """Everything one feature card shows."""
+
+    summary: FeatureSummary
+    diagnosis: FeatureDiagnosis | None
+    shape_description: str | None
+    stage_checks: tuple[StageCheck, ...]
+    shapes: tuple[ShapeEvidence, ...]
+    funnel: Funnel | None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The report's content, read from the marts."""
+
+    database: Path
+    horizon: Horizon
+    features: tuple[FeatureReport, ...]
+    weekly: tuple[WeeklyRatios, ...]
+
+
+def marts_schema(connection: duckdb.DuckDBPyConnection, database: Path) -> str:
+    """The schema holding the marts; fails naming every missing mart and the remedy."""
+    rows = fetch_dicts(
+        connection,
+        "select table_schema, table_name from information_schema.tables "
+        "where table_name in (select unnest(?::varchar[])) order by 1, 2",
+        [list(REQUIRED_MARTS)],
+    )
+    by_schema: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        by_schema[str(row["table_schema"])].add(str(row["table_name"]))
+    best = max(sorted(by_schema), key=lambda schema: len(by_schema[schema]), default=None)
+    found = by_schema[best] if best is not None else set()
+    missing = [mart for mart in REQUIRED_MARTS if mart not in found]
+    if best is None or missing:
+        raise ReportError(f"{database} lacks the mart(s) {', '.join(missing)}: {REMEDY}")
+    return best
+
+
+def _horizon(connection: duckdb.DuckDBPyConnection, schema: str, database: Path) -> Horizon:
+    """The span of the activity, its size, and the load counts behind it."""
+    row = fetch_one(
+        connection,
+        f"""
+        select
+            min(activity_date) as first_activity_date,
+            max(activity_date) as last_activity_date,
+            count(distinct feature) as features,
+            sum(sessions) as sessions,
+            sum(outputs_generated) as outputs_generated
+        from {schema}.fct_ai_feature_daily
+        """,
+    )
+    as_of = fetch_one(
+        connection,
+        f"select max(last_occurred_at) as data_as_of from {schema}.fct_ai_event_quality_daily",
+    )
+    return Horizon(
+        first_activity_date=row["first_activity_date"],
+        last_activity_date=row["last_activity_date"],
+        data_as_of=as_of["data_as_of"],
+        features=int(row["features"]),
+        # An empty mart sums to null: no sessions and no outputs yet.
+        sessions=int(row["sessions"] or 0),
+        outputs_generated=int(row["outputs_generated"] or 0),
+        quality=event_quality(database),
+    )
+
+
+def _measured_stages(
+    connection: duckdb.DuckDBPyConnection, schema: str
+) -> dict[str, tuple[bool, ...]]:
+    """Per feature, whether each stage of the chain is measured at all (in chain order)."""
+    measured_columns = ", ".join(f"measures_{stage}" for stage in STAGES)
+    return {
+        str(row["feature"]): tuple(bool(row[f"measures_{stage}"]) for stage in STAGES)
+        for row in fetch_dicts(
+            connection, f"select feature, {measured_columns} from {schema}.dim_ai_features"
+        )
+    }
+
+
+def _funnels(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, Funnel]:
+    """Per feature, its sessions through each stage, from each session's first failed stage."""
+    measured = _measured_stages(connection, schema)
+    failed: dict[str, dict[str | None, int]] = defaultdict(dict)
+    unsettled: dict[str, int] = defaultdict(int)
+    for row in fetch_dicts(
+        connection,
+        f"""
+        select
+            feature,
+            break_stage,
+            count(*) as sessions,
+            count(*) filter (where break_stage is null and is_return_passed is null) as pending
+        from {schema}.fct_ai_sessions
+        group by 1, 2
+        """,
+    ):
+        failed[str(row["feature"])][row["break_stage"]] = int(row["sessions"])
+        unsettled[str(row["feature"])] += int(row["pending"])
+    funnels: dict[str, Funnel] = {}
+    for feature, counts in failed.items():
+        flags = measured.get(feature, (True,) * len(STAGES))
+        sessions = sum(counts.values())
+        through = sessions
+        stages: list[FunnelStage] = []
+        for stage, is_measured in zip(STAGES, flags, strict=True):
+            failed_here = counts.get(stage, 0)
+            pending = unsettled[feature] if stage == "return" and is_measured else 0
+            through -= failed_here + pending
+            stages.append(FunnelStage(stage, is_measured, through, failed_here, pending))
+        funnels[feature] = Funnel(sessions=sessions, stages=tuple(stages))
+    return funnels
+
+
+def _stage_checks(
+    connection: duckdb.DuckDBPyConnection, schema: str
+) -> dict[tuple[str, str], tuple[str, tuple[StageCheck, ...]]]:
+    """Per (feature, period), the shape description and each stage against its bar."""
+    columns = ", ".join(
+        f"{stage}_pass_rate, {stage}_healthy_bar, is_{stage}_healthy" for stage in STAGES
+    )
+    checks: dict[tuple[str, str], tuple[str, tuple[StageCheck, ...]]] = {}
+    for row in fetch_dicts(
+        connection,
+        f"""
+        select feature, period_start, primary_shape_description, {columns}
+        from {schema}.fct_ai_feature_diagnosis
+        """,
+    ):
+        stage_checks = tuple(
+            StageCheck(
+                stage=stage,
+                pass_rate=optional_float(row[f"{stage}_pass_rate"]),
+                healthy_bar=optional_float(row[f"{stage}_healthy_bar"]),
+                is_healthy=row[f"is_{stage}_healthy"],
+            )
+            for stage in STAGES
+        )
+        key = (str(row["feature"]), str(row["period_start"]))
+        checks[key] = (str(row["primary_shape_description"]), stage_checks)
+    return checks
+
+
+def _shapes(
+    connection: duckdb.DuckDBPyConnection, schema: str
+) -> dict[tuple[str, str], tuple[ShapeEvidence, ...]]:
+    """Per (feature, period), every failure shape, the detected and most severe first."""
+    shapes: dict[tuple[str, str], list[ShapeEvidence]] = defaultdict(list)
+    for row in fetch_dicts(
+        connection,
+        f"""
+        select
+            feature, period_start, shape, shape_stages, is_detected, is_judged,
+            signals_judged, signals_firing, evidence_signal, evidence_value,
+            evidence_direction, evidence_threshold, evidence_sample_size
+        from {schema}.fct_ai_failure_shapes
+        order by feature, period_start, is_detected desc, severity desc nulls last, shape
+        """,
+    ):
+        shapes[(str(row["feature"]), str(row["period_start"]))].append(
+            ShapeEvidence(
+                shape=str(row["shape"]),
+                stages=row["shape_stages"],
+                is_detected=bool(row["is_detected"]),
+                is_judged=bool(row["is_judged"]),
+                signals_judged=int(row["signals_judged"] or 0),
+                signals_firing=int(row["signals_firing"] or 0),
+                evidence_signal=row["evidence_signal"],
+                evidence_value=optional_float(row["evidence_value"]),
+                evidence_direction=row["evidence_direction"],
+                evidence_threshold=optional_float(row["evidence_threshold"]),
+                evidence_sample_size=optional_int(row["evidence_sample_size"]),
+            )
+        )
+    return {key: tuple(items) for key, items in shapes.items()}
+
+
+def _weekly(connection: duckdb.DuckDBPyConnection, schema: str) -> tuple[WeeklyRatios, ...]:
+    """Per feature and week, the headline ratios of the week's summed counts."""
+    rows = fetch_dicts(
+        connection,
+        f"""
+        select
+            feature,
+            cast(date_trunc('week', activity_date) as date) as week_start,
+            {summed_counts_sql()}
+        from {schema}.fct_ai_feature_daily
+        group by 1, 2
+        order by 1, 2
+        """,
+    )
+    return tuple(
+        WeeklyRatios(
+            feature=str(row["feature"]), week_start=row["week_start"], ratios=headline_ratios(row)
+        )
+        for row in rows
+    )
+
+
+def load_report_data(database: Path) -> ReportData:
+    """Read everything the report shows from the warehouse file."""
+    import duckdb
+
+    if not database.is_file():
+        raise ReportError(f"{database} does not exist: {REMEDY}")
+    with duckdb.connect(str(database), read_only=True) as connection:
+        schema = marts_schema(connection, database)
+        horizon = _horizon(connection, schema, database)
+        funnels = _funnels(connection, schema)
+        checks = _stage_checks(connection, schema)
+        shapes = _shapes(connection, schema)
+        weekly = _weekly(connection, schema)
+    diagnoses = {item.feature: item for item in feature_diagnoses(database)}
+    features: list[FeatureReport] = []
+    for summary in feature_summaries(database):
+        diagnosis = diagnoses.get(summary.feature)
+        key = (summary.feature, diagnosis.period_start) if diagnosis else None
+        description, stage_checks = checks.get(key, (None, ())) if key else (None, ())
+        features.append(
+            FeatureReport(
+                summary=summary,
+                diagnosis=diagnosis,
+                shape_description=description,
+                stage_checks=stage_checks,
+                shapes=shapes.get(key, ()) if key else (),
+                funnel=funnels.get(summary.feature),
+            )
+        )
+    return ReportData(database=database, horizon=horizon, features=tuple(features), weekly=weekly)
