@@ -10,6 +10,7 @@
     every ratio sits beside its numerator and denominator. A table: three
     models read the period rows and one the day rows. -#}
 {%- set period = var('ai_adoption_diagnosis_period') -%}
+{%- set grains = ['day'] if period == 'day' else ['day', period] -%}
 {%- set stages = ai_adoption_chain_stages() -%}
 {%- set heavy_edit = var('ai_adoption_heavy_edit_threshold') -%}
 {%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold') -%}
@@ -60,42 +61,25 @@ rolled_up_outputs as (
 {# Every session and output once per grain, dated by the first day of the
     day or period it falls in: sessions by when they started, outputs by when
     they were generated. #}
-sessions as (
+{%- for name, relation, time_column in [
+    ('sessions', 'chained_sessions', 'started_at'),
+    ('outputs', 'rolled_up_outputs', 'generated_at'),
+] %}
+    {{ name }} as (
 
-    select
-        *,
-        'day' as period_grain,
-        {{ ai_adoption_period_start('day', 'started_at') }} as metric_date
-    from chained_sessions
-    {%- if period != 'day' %}
-        union all
-        select
-            *,
-            '{{ period }}' as period_grain,
-            {{ ai_adoption_period_start(period, 'started_at') }} as metric_date
-        from chained_sessions
-    {%- endif %}
+        {%- for grain in grains %}
+            select
+                *,
+                '{{ grain }}' as period_grain,
+                {{ ai_adoption_period_start(grain, time_column) }} as metric_date
+            from {{ relation }}
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
 
-),
-
-outputs as (
-
-    select
-        *,
-        'day' as period_grain,
-        {{ ai_adoption_period_start('day', 'generated_at') }} as metric_date
-    from rolled_up_outputs
-    {%- if period != 'day' %}
-        union all
-        select
-            *,
-            '{{ period }}' as period_grain,
-            {{ ai_adoption_period_start(period, 'generated_at') }} as metric_date
-        from rolled_up_outputs
-    {%- endif %}
-
-),
-
+    ),
+{% endfor %}
 output_volume as (
 
     select

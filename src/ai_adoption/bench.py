@@ -1074,6 +1074,82 @@ def _profile(
     return tuple(rows)
 
 
+@dataclass(frozen=True)
+class _Builds:
+    """The dbt runs every engine's scale goes through, with the table row counts."""
+
+    seed: StepResult
+    base_build: StepResult
+    incremental: StepResult
+    full_build: StepResult
+    count_mismatches: tuple[str, ...]
+    profile: tuple[ModelProfile, ...]
+    ls: StepResult
+
+    def result(
+        self,
+        data: ScaleData,
+        engine: str,
+        parse: StepResult,
+        floor: StepResult | None = None,
+        test: StepResult | None = None,
+        load: StepResult | None = None,
+    ) -> ScaleResult:
+        """Every figure of the scale: these runs and the engine's own steps."""
+        return ScaleResult(
+            scale=data.scale,
+            events=data.rows,
+            new_events=data.new_rows,
+            floor=floor,
+            seed=self.seed,
+            base_build=self.base_build,
+            incremental=self.incremental,
+            full_build=self.full_build,
+            test=test,
+            count_mismatches=self.count_mismatches,
+            engine=engine,
+            parse=parse,
+            ls=self.ls,
+            load=load,
+            profile=self.profile,
+        )
+
+
+def _run_builds(
+    invocation: DbtInvocation,
+    data: ScaleData,
+    label: str,
+    row_counts: Callable[[], dict[str, int]],
+    source_folder: Path | None = None,
+) -> _Builds:
+    """Seed, build on the base parts, deliver the new part (into ``source_folder`` when the
+    source reads a folder of its own), run incrementally, rebuild in full, then profile both
+    builds and time ``dbt ls``. ``row_counts`` reads every table's rows from the warehouse."""
+    seed = run_dbt(invocation, ["seed"], f"{label}-seed")
+    base_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-build-99pct")
+    deliver_new_part(data, folder=source_folder)
+    incremental = run_dbt(invocation, ["run"], f"{label}-incremental-1pct")
+    after_incremental = row_counts()
+    full_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-full-build")
+    after_full = row_counts()
+    profile = _profile(
+        invocation,
+        f"{label}-full-build",
+        f"{label}-incremental-1pct",
+        after_full,
+        after_incremental,
+    )
+    return _Builds(
+        seed=seed,
+        base_build=base_build,
+        incremental=incremental,
+        full_build=full_build,
+        count_mismatches=count_mismatches(after_incremental, after_full),
+        profile=profile,
+        ls=_time_ls(invocation, label),
+    )
+
+
 def bench_scale(data: ScaleData, invocation: DbtInvocation) -> ScaleResult:
     """Floor, then parse, seed, build on 99 %, incremental 1 %, full build, ls and tests in a
     fresh DuckDB file."""
@@ -1088,40 +1164,11 @@ def bench_scale(data: ScaleData, invocation: DbtInvocation) -> ScaleResult:
 
     stage_source(data, with_new=False)
     parse = _time_parse(invocation, label)
-    seed = run_dbt(invocation, ["seed"], f"{label}-seed")
-    base_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-build-99pct")
-    deliver_new_part(data)
-    incremental = run_dbt(invocation, ["run"], f"{label}-incremental-1pct")
-    after_incremental = table_row_counts(database)
-    full_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-full-build")
-    after_full = table_row_counts(database)
-    profile = _profile(
-        invocation,
-        f"{label}-full-build",
-        f"{label}-incremental-1pct",
-        after_full,
-        after_incremental,
-    )
-    ls = _time_ls(invocation, label)
+    builds = _run_builds(invocation, data, label, lambda: table_row_counts(database))
     test = run_dbt(
         invocation, ["test", "--exclude-resource-type", "unit_test"], f"{label}-dbt-test"
     )
-    return ScaleResult(
-        scale=data.scale,
-        events=data.rows,
-        new_events=data.new_rows,
-        floor=floor,
-        seed=seed,
-        base_build=base_build,
-        incremental=incremental,
-        full_build=full_build,
-        test=test,
-        count_mismatches=count_mismatches(after_incremental, after_full),
-        engine=DUCKDB,
-        parse=parse,
-        ls=ls,
-        profile=profile,
-    )
+    return builds.result(data, DUCKDB, parse, floor=floor, test=test)
 
 
 _LOADED = re.compile(r"ai_adoption: \S+ holds (\d+) rows after loading")
@@ -1159,39 +1206,11 @@ def bench_spark_scale(data: ScaleData, invocation: DbtInvocation) -> ScaleResult
             f"the Spark source table holds {loaded[-1] if loaded else 'an unknown number of'} "
             f"rows after linking {source}, not the {data.base_rows} of the base parts"
         )
-    seed = run_dbt(invocation, ["seed"], f"{label}-seed")
-    base_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-build-99pct")
     # the linked table reads the folder: the next Spark session lists the new file with it
-    deliver_new_part(data, folder=source)
-    incremental = run_dbt(invocation, ["run"], f"{label}-incremental-1pct")
-    after_incremental = spark_table_row_counts(warehouse)
-    full_build = run_dbt(invocation, ["run", "--full-refresh"], f"{label}-full-build")
-    after_full = spark_table_row_counts(warehouse)
-    profile = _profile(
-        invocation,
-        f"{label}-full-build",
-        f"{label}-incremental-1pct",
-        after_full,
-        after_incremental,
+    builds = _run_builds(
+        invocation, data, label, lambda: spark_table_row_counts(warehouse), source_folder=source
     )
-    ls = _time_ls(invocation, label)
-    return ScaleResult(
-        scale=data.scale,
-        events=data.rows,
-        new_events=data.new_rows,
-        floor=None,
-        seed=seed,
-        base_build=base_build,
-        incremental=incremental,
-        full_build=full_build,
-        test=None,
-        count_mismatches=count_mismatches(after_incremental, after_full),
-        engine=SPARK,
-        parse=parse,
-        ls=ls,
-        load=load,
-        profile=profile,
-    )
+    return builds.result(data, SPARK, parse, load=load)
 
 
 # ---- the table ------------------------------------------------------------------------------

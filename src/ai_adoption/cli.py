@@ -169,6 +169,15 @@ def _run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_database_argument(parser: argparse.ArgumentParser) -> None:
+    """The built warehouse a reading command opens (summary, report)."""
+    parser.add_argument(
+        "--database",
+        default="target/ai_adoption.duckdb",
+        help="DuckDB file built by dbt (default: %(default)s)",
+    )
+
+
 # ---- summary --------------------------------------------------------------------------------
 
 
@@ -182,11 +191,7 @@ def _register_summary(subparsers: Subparsers) -> None:
             "feature, recomputed from the additive counts over the whole period."
         ),
     )
-    parser.add_argument(
-        "--database",
-        default="target/ai_adoption.duckdb",
-        help="DuckDB file built by dbt (default: %(default)s)",
-    )
+    _add_database_argument(parser)
     parser.set_defaults(handler=_run_summary)
 
 
@@ -215,11 +220,7 @@ def _register_report(subparsers: Subparsers) -> None:
             "its failure shape, the evidence and the focus."
         ),
     )
-    parser.add_argument(
-        "--database",
-        default="target/ai_adoption.duckdb",
-        help="DuckDB file built by dbt (default: %(default)s)",
-    )
+    _add_database_argument(parser)
     parser.add_argument(
         "--out",
         default=str(DEFAULT_OUT),
