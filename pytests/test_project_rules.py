@@ -40,15 +40,6 @@ ROW_LEVEL = frozenset(
 )
 
 
-#: Rejoins that remain, as (node, only child, reader) names: the diagnosis reads the stage
-#: verdicts and the shapes catalogue, and so does its one input of shape verdicts.
-KNOWN_REJOINS = frozenset(
-    {
-        ("int_ai_feature_stages_judged", "fct_ai_failure_shapes", "fct_ai_feature_diagnosis"),
-        ("ai_adoption_shapes", "fct_ai_failure_shapes", "fct_ai_feature_diagnosis"),
-    }
-)
-
 #: The most leaf models one model may feed (dbt-project-evaluator's default threshold).
 FANOUT_LIMIT = 3
 
@@ -248,12 +239,7 @@ def rejoins(project: Project) -> set[tuple[str, str, str]]:
 
 
 def test_no_model_rejoins_an_upstream_concept(project: Project) -> None:
-    assert rejoins(project) - KNOWN_REJOINS == set()
-
-
-def test_the_known_rejoins_still_exist(project: Project) -> None:
-    """A rejoin that was untangled must leave the list."""
-    assert KNOWN_REJOINS - rejoins(project) == set()
+    assert rejoins(project) == set()
 
 
 def fanouts(project: Project) -> dict[str, list[str]]:

@@ -13,13 +13,6 @@ signals as (
 
 ),
 
-shapes as (
-
-    select * from {{ ref('ai_adoption_shapes') }}
-    where is_failure
-
-),
-
 stages as (
 
     select * from {{ ref('int_ai_feature_stages_judged') }}
@@ -48,6 +41,7 @@ rolled_up as (
         feature,
         period_start,
         shape,
+        max(shape_stages) as shape_stages,
         max(period_sessions) as period_sessions,
         count(case when is_applicable_signal then 1 end) as signals_applicable,
         count(case when is_judged then 1 end) as signals_judged,
@@ -91,13 +85,16 @@ stage_failures as (
         select distinct
             stages.feature,
             stages.period_start,
-            shapes.shape,
+            rolled_up.shape,
             stages.stage,
             stages.stage_order,
             stages.stage_status
         from stages
-        inner join shapes
-            on {{ dbt.position("'|' || stages.stage || '|'", "'|' || shapes.stages || '|'") }} > 0
+        inner join rolled_up
+            on
+                stages.feature = rolled_up.feature
+                and stages.period_start = rolled_up.period_start
+                and {{ dbt.position("'|' || stages.stage || '|'", "'|' || rolled_up.shape_stages || '|'") }} > 0
         where stages.stage_status in ('below_bar', 'healthy')
     ) as judged_stages
     group by 1, 2, 3
@@ -108,7 +105,6 @@ statused as (
 
     select
         rolled_up.*,
-        shapes.stages as shape_stages,
         stage_failures.failing_stages,
         case
             when rolled_up.signals_firing > 0 and stage_failures.failing_stages is not null then 'stage'
@@ -126,8 +122,6 @@ statused as (
             else 'not_applicable'
         end as shape_status
     from rolled_up
-    inner join shapes
-        on rolled_up.shape = shapes.shape
     left join stage_failures
         on
             rolled_up.feature = stage_failures.feature

@@ -32,6 +32,15 @@ catalogue as (
 
 ),
 
+shapes as (
+
+    select
+        shape,
+        stages as shape_stages
+    from {{ ref('ai_adoption_shapes') }}
+
+),
+
 thresholds as (
 
     {#- A threshold per signal and kind; var ai_adoption_threshold_overrides
@@ -88,6 +97,7 @@ judged as (
         features.kind,
         features.risk,
         catalogue.shape,
+        shapes.shape_stages,
         catalogue.direction,
         catalogue.article_signal,
         thresholds.threshold,
@@ -119,6 +129,8 @@ judged as (
     from measured
     inner join catalogue
         on measured.signal = catalogue.signal
+    left join shapes
+        on catalogue.shape = shapes.shape
     inner join features
         on measured.feature = features.feature
     left join thresholds
@@ -157,6 +169,7 @@ final as (
         risk,
         signal,
         shape,
+        shape_stages,
         article_signal,
         direction,
         signal_value,
