@@ -43,6 +43,16 @@ features as (
 
 ),
 
+decision_actions as (
+
+    {#- The decisions on an output besides its handoff (an edit, a rejection):
+        the actions seed marks them as decisions that are not acceptances. #}
+    select action
+    from {{ ref('ai_adoption_actions') }}
+    where is_decision and not is_acceptance
+
+),
+
 output_events as (
 
     select
@@ -89,10 +99,13 @@ events as (
         -- any action on an output after it came back means the user saw it,
         -- even when the tracker lost its view event
         output_events.stage in ('verification', 'handoff', 'handoff_leak', 'handoff_negative', 'feedback')
-        or output_events.action = 'output_regenerated' as is_seen_action
+        or output_events.action = 'output_regenerated' as is_seen_action,
+        decision_actions.action is not null as is_decision_action
     from output_events
     left join features
         on output_events.feature = features.feature
+    left join decision_actions
+        on output_events.action = decision_actions.action
 
 ),
 
@@ -126,10 +139,8 @@ rolled_up as (
         max(case when action = 'output_approved' then 1 else 0 end) as approved_flag,
         count(case when action = 'output_regenerated' then 1 end) as regeneration_count,
         max(case when action in ('source_inspected', 'output_compared') then 1 else 0 end) as inspected_flag,
-        -- a decision: a handoff, an edit or a rejection
-        min(case
-            when is_handoff_action or action in ('output_edited', 'output_rejected') then occurred_at
-        end) as first_decision_at,
+        -- a decision: a handoff, or another decision of the actions seed
+        min(case when is_handoff_action or is_decision_action then occurred_at end) as first_decision_at,
         -- a copy that is not the feature's handoff takes the output out of the product
         min(case when action = 'output_copied' and not is_handoff_action then occurred_at end) as first_copied_at,
         max(case when action = 'output_edited' then 1 else 0 end) as edited_flag,
