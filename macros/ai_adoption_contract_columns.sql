@@ -30,6 +30,19 @@
 {% endmacro %}
 
 
+{#- The optional columns an event carries unchanged from the ledger to the
+    sessionized events: every optional column but the load time and the keys,
+    which the models between derive or hash. In the contract's order. -#}
+{% macro ai_adoption_payload_columns() %}
+    {%- set keys = ['loaded_at', 'session_id', 'account_id', 'output_id', 'job_key'] -%}
+    {%- set payload = [] -%}
+    {%- for name in ai_adoption_optional_columns() if name not in keys -%}
+        {%- do payload.append(name) -%}
+    {%- endfor -%}
+    {{ return(payload) }}
+{% endmacro %}
+
+
 {#- Optional columns whose text may fail to parse as a number. -#}
 {% macro ai_adoption_numeric_columns() %}
     {%- set numeric = [] -%}

@@ -2,7 +2,8 @@
 
 ``plan_deliveries`` cuts a generated log into batches by loaded_at and holds some rows
 back; ``table_differences`` compares one table of two builds, each held in a DuckDB file
-(a DuckDB build, or Parquet exports of another engine loaded into one).
+(a DuckDB build, or Parquet exports of another engine loaded into one). ``HistoryChecks``
+holds the tests every engine's incremental history must pass.
 """
 
 from __future__ import annotations
@@ -292,3 +293,33 @@ def quality_differences_beside_late_rows(incremental: Path, full: Path) -> list[
     finally:
         con.close()
     return differences
+
+
+@dataclass(frozen=True)
+class History:
+    """An incremental history and the full refresh it must equal, each in a DuckDB file."""
+
+    plan: Deliveries
+    incremental: Path
+    full: Path
+
+
+class HistoryChecks:
+    """What every engine's incremental history must show.
+
+    An engine's test module subclasses this class under a ``Test`` name (so pytest collects
+    it) and gives a ``history`` fixture; ``compared`` narrows the tables compared where an
+    engine stores fewer of them.
+    """
+
+    compared: tuple[tuple[str, str], ...] = COMPARED
+
+    def test_incremental_runs_equal_a_full_refresh(self, history: History) -> None:
+        assert_same_tables(history.incremental, history.full, self.compared)
+
+    def test_rows_beyond_the_lookback_are_counted(self, history: History) -> None:
+        assert_lookback_accounting(history.incremental, history.full, history.plan)
+
+    def test_quality_counts_match_except_the_late_rows(self, history: History) -> None:
+        """fct_ai_event_quality_daily agrees row for row once the late rows are set aside."""
+        assert quality_differences_beside_late_rows(history.incremental, history.full) == []

@@ -27,10 +27,10 @@ from conftest import (
 from incremental_checks import (
     MART_SCHEMA,
     Deliveries,
-    assert_lookback_accounting,
+    History,
+    HistoryChecks,
     assert_same_tables,
     plan_deliveries,
-    quality_differences_beside_late_rows,
 )
 
 EVENTS = 40_000
@@ -83,25 +83,16 @@ def full_refresh_on_read_rows(deliveries: tuple[Path, Deliveries]) -> Path:
     return workdir / "warehouse.duckdb"
 
 
-def test_incremental_runs_equal_a_full_refresh(
-    incremental_history: Path, full_refresh_on_read_rows: Path
-) -> None:
-    assert_same_tables(incremental_history, full_refresh_on_read_rows)
-
-
-def test_rows_beyond_the_lookback_are_counted(
+@pytest.fixture(scope="module")
+def history(
     deliveries: tuple[Path, Deliveries], incremental_history: Path, full_refresh_on_read_rows: Path
-) -> None:
+) -> History:
     _, plan = deliveries
-    assert_lookback_accounting(incremental_history, full_refresh_on_read_rows, plan)
+    return History(plan=plan, incremental=incremental_history, full=full_refresh_on_read_rows)
 
 
-def test_quality_counts_match_except_the_late_rows(
-    incremental_history: Path, full_refresh_on_read_rows: Path
-) -> None:
-    assert (
-        quality_differences_beside_late_rows(incremental_history, full_refresh_on_read_rows) == []
-    )
+class TestIncrementalHistory(HistoryChecks):
+    """The incremental history on DuckDB, checked as on every engine."""
 
 
 def test_a_wider_lookback_reads_the_late_rows(

@@ -108,20 +108,10 @@ final as (
         action,
         stage,
         output_id,
-        entry_point,
-        context_source,
-        prompt_chars,
-        context_chars,
-        output_chars,
-        edit_distance,
-        correction_type,
-        destination,
-        rating,
-        latency_ms,
-        input_tokens,
-        output_tokens,
-        cost_usd,
-        error_code
+        {#- the event's own measures, as the contract lists them #}
+        {%- for column in ai_adoption_payload_columns() %}
+            {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from keyed
 
 )

@@ -65,11 +65,9 @@ from incremental_checks import (
     MART_SCHEMA,
     MARTS,
     STAGING_SCHEMA,
-    Deliveries,
-    assert_lookback_accounting,
-    assert_same_tables,
+    History,
+    HistoryChecks,
     plan_deliveries,
-    quality_differences_beside_late_rows,
     table_differences,
 )
 
@@ -499,15 +497,8 @@ def test_marts_equal_the_duckdb_build(pg_build: PgBuild, warehouse: Warehouse, t
 # ---- incremental runs equal a full refresh ------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PgHistory:
-    plan: Deliveries
-    incremental: Path
-    full: Path
-
-
 @pytest.fixture(scope="module")
-def pg_history(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) -> PgHistory:
+def history(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) -> History:
     """Batches delivered into the source table, an incremental `dbt run` after each (one
     killed half-way first); and a full-refresh build on the rows those runs read. Both
     are exported into DuckDB files."""
@@ -549,20 +540,11 @@ def pg_history(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) ->
         extra_vars=lookback,
     )
     full = export_tables(pg_server, full_database, tables, root / "full.duckdb")
-    return PgHistory(plan=plan, incremental=incremental, full=full)
+    return History(plan=plan, incremental=incremental, full=full)
 
 
-def test_incremental_runs_equal_a_full_refresh(pg_history: PgHistory) -> None:
-    assert_same_tables(pg_history.incremental, pg_history.full)
-
-
-def test_rows_beyond_the_lookback_are_counted(pg_history: PgHistory) -> None:
-    assert_lookback_accounting(pg_history.incremental, pg_history.full, pg_history.plan)
-
-
-def test_quality_counts_match_except_the_late_rows(pg_history: PgHistory) -> None:
-    """fct_ai_event_quality_daily agrees row for row once the late rows are set aside."""
-    assert quality_differences_beside_late_rows(pg_history.incremental, pg_history.full) == []
+class TestIncrementalHistory(HistoryChecks):
+    """The incremental history on PostgreSQL, checked as on every engine."""
 
 
 # ---- the hand-written sample: every kind of bad row ---------------------------------------

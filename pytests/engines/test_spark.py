@@ -52,11 +52,9 @@ from incremental_checks import (
     MARTS,
     QUALITY,
     STAGING_SCHEMA,
-    Deliveries,
-    assert_lookback_accounting,
-    assert_same_tables,
+    History,
+    HistoryChecks,
     plan_deliveries,
-    quality_differences_beside_late_rows,
     table_differences,
 )
 
@@ -231,15 +229,8 @@ def test_marts_equal_the_duckdb_build(
 # ---- incremental runs equal a full refresh ------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SparkHistory:
-    plan: Deliveries
-    incremental: Path
-    full: Path
-
-
 @pytest.fixture(scope="module")
-def spark_history(tmp_path_factory: pytest.TempPathFactory) -> SparkHistory:
+def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     """Batches delivered into the source table, an incremental run after each; and a
     full-refresh build on the rows those runs read."""
     root = tmp_path_factory.mktemp("spark-incremental")
@@ -276,21 +267,14 @@ def spark_history(tmp_path_factory: pytest.TempPathFactory) -> SparkHistory:
     load_events(full_dir, plan.read_rows)
     run_spark_dbt(full_dir, "build --full-refresh", extra_args=NO_TESTS, extra_vars=lookback)
     full = read_spark_tables(full_dir, root / "full.duckdb", schemas=STORED)
-    return SparkHistory(plan=plan, incremental=incremental, full=full)
+    return History(plan=plan, incremental=incremental, full=full)
 
 
-def test_incremental_runs_equal_a_full_refresh(spark_history: SparkHistory) -> None:
-    """The compared tables, but the staging views: they read the ledger, compared here."""
-    assert_same_tables(spark_history.incremental, spark_history.full, COMPARED_TABLES)
+class TestIncrementalHistory(HistoryChecks):
+    """The incremental history on Spark, checked as on every engine: the compared tables
+    but the staging views, which read the ledger (compared here)."""
 
-
-def test_rows_beyond_the_lookback_are_counted(spark_history: SparkHistory) -> None:
-    assert_lookback_accounting(spark_history.incremental, spark_history.full, spark_history.plan)
-
-
-def test_quality_counts_match_except_the_late_rows(spark_history: SparkHistory) -> None:
-    """fct_ai_event_quality_daily agrees row for row once the late rows are set aside."""
-    assert quality_differences_beside_late_rows(spark_history.incremental, spark_history.full) == []
+    compared = COMPARED_TABLES
 
 
 # ---- the hand-worked sample: every rejection reason as on DuckDB ---------------------------

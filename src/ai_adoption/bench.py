@@ -57,6 +57,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ai_adoption import project
 from ai_adoption.generator import SCHEMA
 
 if TYPE_CHECKING:
@@ -1686,11 +1687,11 @@ class BenchConfig:
 
 
 def find_repo() -> Path:
-    """The dbt project: the checkout this package is installed from, or the working dir."""
-    for candidate in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if (candidate / "dbt_project.yml").is_file():
-            return candidate
-    raise BenchError("no dbt_project.yml found: run from the ai_adoption checkout")
+    """The dbt project the benchmark builds (see :func:`ai_adoption.project.find_repo`)."""
+    try:
+        return project.find_repo()
+    except project.ProjectError as exc:
+        raise BenchError(str(exc)) from exc
 
 
 def run_bench(cfg: BenchConfig) -> list[ScaleResult]:

@@ -42,6 +42,7 @@ from ai_adoption.profiles import FEATURE_PROFILES as FEATURE_PROFILES
 from ai_adoption.profiles import TEAM_EVENT_NAMES as TEAM_EVENT_NAMES
 from ai_adoption.profiles import BurstShape, Range
 from ai_adoption.profiles import FeatureProfile as FeatureProfile
+from ai_adoption.project import read_seed
 
 logger = logging.getLogger(__name__)
 
@@ -83,46 +84,16 @@ COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
 OCCURRED_AT_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 DEFAULT_END_DATE = date(2026, 11, 1)
 
-ACCEPT_ACTIONS: tuple[str, ...] = (
-    "output_accepted",
-    "output_inserted",
-    "output_shared",
-    "output_sent",
-    "output_saved",
-    "output_approved",
-    "output_cited",
-)
-CANONICAL_ACTIONS: tuple[str, ...] = (
-    "feature_opened",
-    "prompt_submitted",
-    "context_added",
-    "prompt_help_requested",
-    "output_generated",
-    "output_failed",
-    "output_regenerated",
-    "output_viewed",
-    "source_inspected",
-    "output_compared",
-    "output_edited",
-    *ACCEPT_ACTIONS,
-    "output_copied",
-    "output_rejected",
-    "feedback_given",
+#: The actions seed: every canonical action, in the chain's order, and what it means.
+_ACTIONS_SEED: tuple[Mapping[str, str], ...] = tuple(read_seed("ai_adoption_actions"))
+CANONICAL_ACTIONS: tuple[str, ...] = tuple(row["action"] for row in _ACTIONS_SEED)
+#: Actions that accept an output (the seed's is_acceptance).
+ACCEPT_ACTIONS: tuple[str, ...] = tuple(
+    row["action"] for row in _ACTIONS_SEED if row["is_acceptance"] == "true"
 )
 #: Canonical actions that are about one output and so must carry its output_id.
 OUTPUT_ACTIONS: frozenset[str] = frozenset(
-    {
-        "output_generated",
-        "output_regenerated",
-        "output_viewed",
-        "source_inspected",
-        "output_compared",
-        "output_edited",
-        *ACCEPT_ACTIONS,
-        "output_copied",
-        "output_rejected",
-        "feedback_given",
-    }
+    row["action"] for row in _ACTIONS_SEED if row["requires_output_id"] == "true"
 )
 #: Actions logged by the product's servers: delivery loss never drops them.
 SERVER_SIDE_ACTIONS: frozenset[str] = frozenset(

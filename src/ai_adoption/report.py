@@ -16,7 +16,6 @@ from pathlib import Path
 
 from ai_adoption.report_data import (
     REQUIRED_MARTS,
-    STAGES,
     ReportData,
     ReportError,
     load_report_data,
@@ -27,7 +26,6 @@ from ai_adoption.report_render import render_report
 __all__ = [
     "DEFAULT_OUT",
     "REQUIRED_MARTS",
-    "STAGES",
     "ReportData",
     "ReportError",
     "load_report_data",

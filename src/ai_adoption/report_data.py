@@ -31,9 +31,6 @@ from ai_adoption.warehouse import fetch_dicts, fetch_one, optional_float, option
 if TYPE_CHECKING:
     import duckdb
 
-#: The chain, in order.
-STAGES: tuple[str, ...] = ("trigger", "context", "output", "verification", "handoff", "return")
-
 #: Marts the report reads; all live in one schema.
 REQUIRED_MARTS: tuple[str, ...] = (
     "fct_ai_feature_daily",
@@ -196,22 +193,43 @@ def _horizon(connection: duckdb.DuckDBPyConnection, schema: str, database: Path)
     )
 
 
+def chain_stages(connection: duckdb.DuckDBPyConnection, schema: str) -> tuple[str, ...]:
+    """The chain's stages in order, as the feature dimension's ``measures_<stage>`` columns.
+
+    The stages seed orders the chain and the dimension's contract carries one flag per
+    stage in that order, so the report takes the names from there instead of its own list.
+    """
+    rows = fetch_dicts(
+        connection,
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = 'dim_ai_features' "
+        "and starts_with(column_name, 'measures_') order by ordinal_position",
+        [schema],
+    )
+    stages = tuple(str(row["column_name"]).removeprefix("measures_") for row in rows)
+    if not stages:
+        raise ReportError(f"{schema}.dim_ai_features has no measures_<stage> columns: {REMEDY}")
+    return stages
+
+
 def _measured_stages(
-    connection: duckdb.DuckDBPyConnection, schema: str
+    connection: duckdb.DuckDBPyConnection, schema: str, stages: tuple[str, ...]
 ) -> dict[str, tuple[bool, ...]]:
     """Per feature, whether each stage of the chain is measured at all (in chain order)."""
-    measured_columns = ", ".join(f"measures_{stage}" for stage in STAGES)
+    measured_columns = ", ".join(f"measures_{stage}" for stage in stages)
     return {
-        str(row["feature"]): tuple(bool(row[f"measures_{stage}"]) for stage in STAGES)
+        str(row["feature"]): tuple(bool(row[f"measures_{stage}"]) for stage in stages)
         for row in fetch_dicts(
             connection, f"select feature, {measured_columns} from {schema}.dim_ai_features"
         )
     }
 
 
-def _funnels(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, Funnel]:
+def _funnels(
+    connection: duckdb.DuckDBPyConnection, schema: str, stages: tuple[str, ...]
+) -> dict[str, Funnel]:
     """Per feature, its sessions through each stage, from each session's first failed stage."""
-    measured = _measured_stages(connection, schema)
+    measured = _measured_stages(connection, schema, stages)
     failed: dict[str, dict[str | None, int]] = defaultdict(dict)
     unsettled: dict[str, int] = defaultdict(int)
     for row in fetch_dicts(
@@ -230,25 +248,25 @@ def _funnels(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, Fu
         unsettled[str(row["feature"])] += int(row["pending"])
     funnels: dict[str, Funnel] = {}
     for feature, counts in failed.items():
-        flags = measured.get(feature, (True,) * len(STAGES))
+        flags = measured.get(feature, (True,) * len(stages))
         sessions = sum(counts.values())
         through = sessions
-        stages: list[FunnelStage] = []
-        for stage, is_measured in zip(STAGES, flags, strict=True):
+        through_stages: list[FunnelStage] = []
+        for stage, is_measured in zip(stages, flags, strict=True):
             failed_here = counts.get(stage, 0)
             pending = unsettled[feature] if stage == "return" and is_measured else 0
             through -= failed_here + pending
-            stages.append(FunnelStage(stage, is_measured, through, failed_here, pending))
-        funnels[feature] = Funnel(sessions=sessions, stages=tuple(stages))
+            through_stages.append(FunnelStage(stage, is_measured, through, failed_here, pending))
+        funnels[feature] = Funnel(sessions=sessions, stages=tuple(through_stages))
     return funnels
 
 
 def _stage_checks(
-    connection: duckdb.DuckDBPyConnection, schema: str
+    connection: duckdb.DuckDBPyConnection, schema: str, stages: tuple[str, ...]
 ) -> dict[tuple[str, str], tuple[str, tuple[StageCheck, ...]]]:
     """Per (feature, period), the shape description and each stage against its bar."""
     columns = ", ".join(
-        f"{stage}_pass_rate, {stage}_healthy_bar, is_{stage}_healthy" for stage in STAGES
+        f"{stage}_pass_rate, {stage}_healthy_bar, is_{stage}_healthy" for stage in stages
     )
     checks: dict[tuple[str, str], tuple[str, tuple[StageCheck, ...]]] = {}
     for row in fetch_dicts(
@@ -265,7 +283,7 @@ def _stage_checks(
                 healthy_bar=optional_float(row[f"{stage}_healthy_bar"]),
                 is_healthy=row[f"is_{stage}_healthy"],
             )
-            for stage in STAGES
+            for stage in stages
         )
         key = (str(row["feature"]), str(row["period_start"]))
         checks[key] = (str(row["primary_shape_description"]), stage_checks)
@@ -337,8 +355,9 @@ def load_report_data(database: Path) -> ReportData:
     with duckdb.connect(str(database), read_only=True) as connection:
         schema = marts_schema(connection, database)
         horizon = _horizon(connection, schema, database)
-        funnels = _funnels(connection, schema)
-        checks = _stage_checks(connection, schema)
+        stages = chain_stages(connection, schema)
+        funnels = _funnels(connection, schema, stages)
+        checks = _stage_checks(connection, schema, stages)
         shapes = _shapes(connection, schema)
         weekly = _weekly(connection, schema)
     diagnoses = {item.feature: item for item in feature_diagnoses(database)}
