@@ -26,6 +26,8 @@
         'output_tokens': 'integer',
         'cost_usd': 'double',
         'error_code': 'string',
+        'model': 'string',
+        'provider': 'string',
     }) }}
 {% endmacro %}
 

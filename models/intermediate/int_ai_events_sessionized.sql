@@ -7,9 +7,8 @@
 {%- set gap_seconds = var('ai_adoption_session_gap_minutes') * ai_adoption_seconds_per('minute') -%}
 {%- set columns = [
     'event_id', 'occurred_at', 'user_id', 'account_id', 'feature', 'job_key', 'session_id', 'action', 'stage',
-    'output_id', 'entry_point', 'context_source', 'prompt_chars', 'context_chars', 'output_chars', 'edit_distance',
-    'correction_type', 'destination', 'rating', 'latency_ms', 'input_tokens', 'output_tokens', 'cost_usd', 'error_code',
-] -%}
+    'output_id',
+] + ai_adoption_payload_columns() -%}
 
 with
 

@@ -12,10 +12,7 @@
 {%- set period = var('ai_adoption_diagnosis_period') -%}
 {%- set grains = ['day'] if period == 'day' else ['day', period] -%}
 {%- set stages = ai_adoption_chain_stages() -%}
-{%- set heavy_edit = var('ai_adoption_heavy_edit_threshold') -%}
 {%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold') -%}
-{%- set decision_window = var('ai_adoption_decision_window_seconds') -%}
-{%- set early_sessions = var('ai_adoption_early_tenure_sessions') -%}
 {%- set integer_type = ai_adoption_type('integer') -%}
 {%- set session_counts = [
     'users', 'new_users', 'sessions', 'sessions_with_output', 'sessions_handed_off',
@@ -29,15 +26,7 @@
     'return_eligible_sessions', 'returned_sessions', 'second_use_eligible_users', 'second_use_users',
     'copy_out_users', 'copy_out_then_gone_users',
 ]) -%}
-{%- set output_counts = [
-    'outputs_generated', 'outputs_accepted', 'output_chars_generated', 'output_chars_accepted',
-    'outputs_edited', 'accepted_edit_distance_sum', 'heavy_edit_outputs', 'clean_handoff_outputs',
-    'unchecked_accepted_outputs', 'outputs_viewed', 'outputs_view_implied', 'outputs_verified', 'outputs_viewed_without_action', 'outputs_copied_out', 'outputs_rejected',
-    'regenerations', 'decided_outputs', 'slow_decision_outputs', 'early_tenure_outputs',
-    'early_tenure_outputs_accepted', 'late_tenure_outputs', 'late_tenure_outputs_accepted',
-    'editing_users', 'correction_loop_users', 'cost_usd', 'tokens', 'outputs_with_feedback',
-    'positive_ratings', 'negative_ratings',
-] -%}
+{%- set output_counts = ai_adoption_output_counts() -%}
 
 with
 
@@ -164,42 +153,12 @@ output_counts as (
         feature,
         period_grain,
         metric_date,
-        count(*) as outputs_generated,
-        count(case when is_accepted then 1 end) as outputs_accepted,
-        cast(sum(coalesce(output_chars, 0)) as {{ integer_type }}) as output_chars_generated,
-        cast(sum(case when is_accepted then coalesce(output_chars, 0) else 0 end) as {{ integer_type }})
-            as output_chars_accepted,
-        count(case when is_edited then 1 end) as outputs_edited,
-        sum(case when is_accepted then coalesce(edit_distance, 0) else 0 end) as accepted_edit_distance_sum,
-        count(case when is_accepted and edit_distance >= {{ heavy_edit }} then 1 end) as heavy_edit_outputs,
-        -- handed off without being rewritten by the heavy-edit share or more
-        count(case when is_accepted and coalesce(edit_distance, 0) < {{ heavy_edit }} then 1 end)
-            as clean_handoff_outputs,
-        count(case when is_accepted and not is_checked then 1 end) as unchecked_accepted_outputs,
-        count(case when is_viewed then 1 end) as outputs_viewed,
-        count(case when is_view_implied then 1 end) as outputs_view_implied,
-        count(case when is_verified then 1 end) as outputs_verified,
-        count(case when is_viewed_without_action then 1 end) as outputs_viewed_without_action,
-        count(case when is_copied_out then 1 end) as outputs_copied_out,
-        count(case when is_rejected then 1 end) as outputs_rejected,
-        cast(sum(regeneration_count) as {{ integer_type }}) as regenerations,
-        count(seconds_to_decision) as decided_outputs,
-        count(case when seconds_to_decision > {{ decision_window }} then 1 end) as slow_decision_outputs,
-        count(case when user_session_number <= {{ early_sessions }} then 1 end) as early_tenure_outputs,
-        count(case when user_session_number <= {{ early_sessions }} and is_accepted then 1 end)
-            as early_tenure_outputs_accepted,
-        count(case when user_session_number > {{ early_sessions }} then 1 end) as late_tenure_outputs,
-        count(case when user_session_number > {{ early_sessions }} and is_accepted then 1 end)
-            as late_tenure_outputs_accepted,
-        count(distinct case when is_edited then user_id end) as editing_users,
-        count(distinct case when is_correction_loop_repeat then user_id end) as correction_loop_users,
-        cast(sum(coalesce(cost_usd, 0)) as {{ ai_adoption_type('double') }}) as cost_usd,
-        cast(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)) as {{ integer_type }}) as tokens,
+        {#- every output measure, as ai_adoption_output_measures defines it #}
+        {%- for column, expression in output_counts.items() %}
+            {{ expression }} as {{ column }},
+        {%- endfor %}
         {{ ai_adoption_percentile('latency_ms', 0.5) }} as latency_p50_ms,
-        {{ ai_adoption_percentile('latency_ms', 0.9) }} as latency_p90_ms,
-        count(case when rating is not null then 1 end) as outputs_with_feedback,
-        count(case when rating > 0 then 1 end) as positive_ratings,
-        count(case when rating < 0 then 1 end) as negative_ratings
+        {{ ai_adoption_percentile('latency_ms', 0.9) }} as latency_p90_ms
     from outputs
     group by 1, 2, 3
 
@@ -260,36 +219,19 @@ final as (
     select
         {{ ai_adoption_surrogate_key(['period_grain', 'feature', 'period_start']) }} as feature_period_key,
         *,
-        outputs_generated + regenerations as generations,
-        {{ ai_adoption_ratio('outputs_accepted', 'outputs_generated') }} as acceptance_rate,
-        {{ ai_adoption_ratio('output_chars_accepted', 'output_chars_generated') }} as acceptance_rate_chars,
-        {{ ai_adoption_ratio('accepted_edit_distance_sum', 'outputs_accepted') }} as edit_depth,
-        {{ ai_adoption_ratio('heavy_edit_outputs', 'outputs_accepted') }} as heavy_edit_rate,
         {{ ai_adoption_ratio('sessions_handed_off', 'sessions_with_output') }} as handoff_rate,
-        {{ ai_adoption_ratio('clean_handoff_outputs', 'outputs_generated') }} as output_handoff_rate,
-        {{ ai_adoption_ratio('unchecked_accepted_outputs', 'outputs_accepted') }} as unchecked_acceptance_rate,
-        {{ ai_adoption_ratio('outputs_verified', 'outputs_viewed') }} as verification_rate,
-        {{ ai_adoption_ratio('outputs_viewed_without_action', 'outputs_viewed') }} as view_without_action_rate,
         {{ ai_adoption_ratio('copy_out_then_gone_users', 'copy_out_users') }} as copy_out_then_gone_rate,
         {{ ai_adoption_ratio('returned_sessions', 'return_eligible_sessions') }} as return_rate,
         return_eligible_sessions = sessions as is_return_mature,
         {{ ai_adoption_ratio('second_use_users', 'second_use_eligible_users') }} as second_use_rate,
-        {{ ai_adoption_ratio('regenerations', 'outputs_generated') }} as regenerations_per_output,
-        {{ ai_adoption_ratio('outputs_generated + regenerations', 'outputs_accepted') }}
-            as generations_per_accepted_output,
         {{ ai_adoption_ratio('prompt_help_requests * 100', 'users') }} as prompt_help_requests_per_100_users,
         {{ ai_adoption_ratio('empty_open_sessions', 'sessions') }} as empty_open_rate,
         {{ ai_adoption_ratio('manual_context_sessions', 'sessions_with_prompt') }} as manual_context_rate,
         {{ ai_adoption_ratio('rage_prompt_sessions', 'sessions_with_prompt') }} as rage_prompt_rate,
-        {{ ai_adoption_ratio('slow_decision_outputs', 'decided_outputs') }} as slow_decision_rate,
-        {{ ai_adoption_ratio('early_tenure_outputs_accepted', 'early_tenure_outputs') }}
-        - {{ ai_adoption_ratio('late_tenure_outputs_accepted', 'late_tenure_outputs') }} as acceptance_tenure_drop,
-        {{ ai_adoption_ratio('correction_loop_users', 'editing_users') }} as correction_loop_user_rate,
         {{ ai_adoption_ratio('top_decile_user_outputs', 'outputs_generated') }} as top_decile_output_share,
-        {{ ai_adoption_ratio('cost_usd', 'outputs_accepted') }} as cost_per_accepted_output,
-        {{ ai_adoption_ratio('tokens', 'outputs_accepted') }} as tokens_per_accepted_output,
-        {{ ai_adoption_ratio('outputs_with_feedback', 'outputs_generated') }} as feedback_rate,
-        {{ ai_adoption_ratio('positive_ratings - negative_ratings', 'outputs_with_feedback') }} as net_rating
+        {%- for column, expression in ai_adoption_output_ratios().items() %}
+            {{ expression }} as {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from joined
 
 )

@@ -75,7 +75,9 @@ output_events as (
         edit_distance,
         correction_type,
         destination,
-        rating
+        rating,
+        model,
+        provider
     from {{ ref('int_ai_events_sessionized') }}
     {%- if is_incremental() %}
         where
@@ -121,6 +123,10 @@ rolled_up as (
         min(case when action = 'output_generated' then occurred_at end) as generated_at,
         {{ ai_adoption_first_by('output_chars', event_order, "action = 'output_generated'") }} as output_chars,
         {{ ai_adoption_first_by('latency_ms', event_order, "action = 'output_generated'") }} as latency_ms,
+        -- the model and provider named first among the output's events: usually on
+        -- its generation, but a tracker may log them on a later event only
+        {{ ai_adoption_first_by('model', event_order, 'model is not null') }} as model,
+        {{ ai_adoption_first_by('provider', event_order, 'provider is not null') }} as provider,
         cast(
             sum(
                 case when action in ('output_generated', 'output_regenerated') then input_tokens end
@@ -210,6 +216,8 @@ outputs as (
         feature,
         job_key,
         generated_at,
+        model,
+        provider,
         output_chars,
         latency_ms,
         input_tokens,

@@ -38,6 +38,8 @@ final as (
         outputs.job_key,
         outputs.generated_at,
         sessions.session_number as user_session_number,
+        outputs.model,
+        outputs.provider,
         outputs.output_chars,
         outputs.latency_ms,
         outputs.input_tokens,
