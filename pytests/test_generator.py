@@ -61,6 +61,8 @@ EXPECTED_SCHEMA = pa.schema(
         ("output_tokens", pa.int64()),
         ("cost_usd", pa.float64()),
         ("error_code", pa.string()),
+        ("model", pa.string()),
+        ("provider", pa.string()),
         ("properties", pa.string()),
     ]
 )
@@ -135,6 +137,19 @@ LOSS = 0.25
 SLOW_DECISION = timedelta(minutes=5)
 #: The actions that decide on an output.
 DECISIONS = ACCEPT | {"output_edited", "output_rejected"}
+#: The events that carry the model of their output: the output's generations.
+GENERATIONS = {"output_generated", "output_regenerated"}
+#: The (provider, model) pairs each feature logs (features not listed log no model);
+#: search_answers changes model at its onset.
+MODELS = {
+    "email_draft": {("openai", "gpt-4.1-mini"), ("anthropic", "claude-sonnet-4")},
+    "chat_assist": {("anthropic", "claude-sonnet-4")},
+    "inline_complete": {("openai", "gpt-4.1-nano")},
+    "account_summary": {("openai", "gpt-4.1")},
+    "search_answers": {("openai", "gpt-4.1"), ("google", "gemini-2.5-flash")},
+}
+#: Features that log the model only inside properties.
+MODEL_IN_PROPERTIES = frozenset({"account_summary"})
 
 
 def action(name: str | None) -> str | None:
@@ -403,11 +418,14 @@ def assert_truth_features_match(
     users: dict[str, set[str]] = defaultdict(set)
     generated: dict[str, set[str]] = defaultdict(set)
     accepted: dict[str, set[str]] = defaultdict(set)
+    by_model: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     for r in good:
         users[r["feature"]].add(r["user_id"])
         act = action(r["event_name"])
         if act == "output_generated":
             generated[r["feature"]].add(r["output_id"])
+            if prop(r, "model") is not None:
+                by_model[r["feature"]][prop(r, "provider")][prop(r, "model")] += 1
         elif act in accepted_actions(r["feature"]):
             accepted[r["feature"]].add(r["output_id"])
     assert list(log.truth["features"]) == list(FEATURES)
@@ -425,6 +443,11 @@ def assert_truth_features_match(
         # search_answers changes in the middle of the period; nothing else changes
         onset = start + timedelta(days=days // 2) if feature == "search_answers" else None
         assert t["onset_date"] == (onset.isoformat() if onset else None), feature
+        assert t["outputs_by_model"] == by_model.get(feature, {}), feature
+        if feature in MODELS:
+            assert sum(sum(m.values()) for m in t["outputs_by_model"].values()) == len(
+                generated[feature]
+            ), feature
 
 
 def test_truth_features_match_a_recount(
@@ -961,6 +984,104 @@ def test_search_answers_trust_decays_after_its_onset(
     assert slow(before) < 0.2 and slow(after) > 0.5
     # before the onset most users are new to the feature, so acceptance is still growing
     assert accepted(before) > 0.45 and accepted(after) < accepted(before) - 0.2
+
+
+# ---------------------------------------------------------------------------------------------
+# the model behind each output
+# ---------------------------------------------------------------------------------------------
+
+
+def logged_model(r: dict[str, Any]) -> tuple[str, str] | None:
+    """The (provider, model) a row logs, in its columns or inside its properties."""
+    provider, model = prop(r, "provider"), prop(r, "model")
+    assert (provider is None) == (model is None), r
+    return None if model is None else (provider, model)
+
+
+def test_the_model_is_logged_on_the_generations_of_an_output_only(
+    good: list[dict[str, Any]],
+) -> None:
+    models_of: dict[str, set[tuple[str, str] | None]] = defaultdict(set)
+    used: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for r in good:
+        feature, act = r["feature"], action(r["event_name"])
+        model = logged_model(r)
+        if feature in MODEL_IN_PROPERTIES:  # never in the columns
+            assert r["model"] is None and r["provider"] is None, r
+        if act not in GENERATIONS or feature not in MODELS:
+            assert model is None, r
+            continue
+        assert model is not None, r
+        used[feature].add(model)
+        models_of[r["output_id"]].add(model)
+    assert all(len(m) == 1 for m in models_of.values())  # one model per output
+    assert dict(used) == MODELS  # every feature logs its models, and only those
+
+
+def test_email_draft_outputs_are_mostly_gpt_4_1_mini(good: list[dict[str, Any]]) -> None:
+    outputs = {
+        r["output_id"]: logged_model(r)
+        for r in good
+        if r["feature"] == "email_draft" and action(r["event_name"]) == "output_generated"
+    }
+    assert len(outputs) > 150
+    mini = rate(m == ("openai", "gpt-4.1-mini") for m in outputs.values())
+    assert abs(mini - 0.7) < 0.1  # the rest is claude-sonnet-4 (checked above)
+
+
+def test_search_answers_changes_model_at_its_onset(
+    log: GeneratedLog, sessions: dict[str, list[list[dict[str, Any]]]]
+) -> None:
+    onset = datetime.fromisoformat(log.truth["features"]["search_answers"]["onset_date"])
+    before: set[tuple[str, str] | None] = set()
+    after: set[tuple[str, str] | None] = set()
+    for s in sessions["search_answers"]:
+        models = {logged_model(r) for r in s if action(r["event_name"]) in GENERATIONS}
+        (before if s[0]["ts"] < onset else after).update(models)
+    assert before == {("openai", "gpt-4.1")}
+    assert after == {("google", "gemini-2.5-flash")}
+
+
+def test_account_summary_logs_its_model_inside_properties(good: list[dict[str, Any]]) -> None:
+    generations = [
+        r
+        for r in good
+        if r["feature"] == "account_summary" and action(r["event_name"]) in GENERATIONS
+    ]
+    assert generations
+    for r in generations:
+        assert r["model"] is None and r["provider"] is None
+        props = json.loads(r["properties"])
+        assert (props["provider"], props["model"]) == ("openai", "gpt-4.1")
+
+
+def test_models_are_drawn_apart_from_everything_else() -> None:
+    """Without any model, every other value of every row is the same (properties but for the
+    model keys account_summary adds): the models take nothing from the main random stream."""
+    with_models = generate(GeneratorConfig(events=5000, seed=SEED))
+    plain = {
+        name: replace(
+            p,
+            models={},
+            after_onset={k: v for k, v in p.after_onset.items() if k != "models"},
+        )
+        for name, p in GeneratorConfig().profiles.items()
+    }
+    without = generate(GeneratorConfig(events=5000, seed=SEED, profiles=plain))
+    assert set(without.table.column("model").to_pylist()) == {None}
+    others = [c for c in EXPECTED_SCHEMA.names if c not in ("model", "provider", "properties")]
+    assert with_models.table.select(others).equals(without.table.select(others))
+    changed = 0
+    for a, b in zip(with_models.table.to_pylist(), without.table.to_pylist(), strict=True):
+        if a["properties"] == b["properties"]:
+            continue
+        changed += 1
+        assert a["feature"] in ("account_summary", None), a  # None: an injected copy
+        assert action(a["event_name"]) in GENERATIONS | {None}, a
+        props = json.loads(a["properties"])
+        assert (props.pop("provider"), props.pop("model")) == ("openai", "gpt-4.1")
+        assert props == json.loads(b["properties"] or "{}")
+    assert changed > 0
 
 
 # ---------------------------------------------------------------------------------------------

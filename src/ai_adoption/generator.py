@@ -17,8 +17,12 @@ arrive. On top of the delivered log, bad rows of known kinds are injected
 the rows actually written, so tests and the dbt project can check that every
 source row is accounted for.
 
-Everything is driven by one ``random.Random(seed)``: the same seed and
-arguments always give the same rows, and nothing depends on the wall clock.
+Everything is driven by one ``random.Random(seed)``, except the model that
+produced each output (the ``model`` and ``provider`` columns, for the features
+whose profile names models), which is drawn from a stream of its own
+(``random.Random(f"{seed}:models")``): adding or changing models leaves every
+other value of every row as it was. The same seed and arguments always give the
+same rows, and nothing depends on the wall clock.
 """
 
 from __future__ import annotations
@@ -76,6 +80,8 @@ SCHEMA = pa.schema(
         pa.field("output_tokens", pa.int64()),
         pa.field("cost_usd", pa.float64()),
         pa.field("error_code", pa.string()),
+        pa.field("model", pa.string()),
+        pa.field("provider", pa.string()),
         pa.field("properties", pa.string()),
     ]
 )
@@ -300,6 +306,8 @@ class _Compiled:
         self.corrections = _Choice(p.correction_types)
         self.ratings = _Choice(p.ratings)
         self.errors = _Choice(_ERROR_CODES)
+        # (provider, model) pairs; None when the feature logs no model
+        self.models = _Choice(p.models) if p.models else None
 
 
 @dataclass(slots=True)
@@ -419,6 +427,8 @@ class _Generator:
     def __init__(self, cfg: GeneratorConfig) -> None:
         self.cfg = cfg
         self.rng = Random(cfg.seed)
+        # the models of outputs come from their own stream, so that they change nothing else
+        self.model_rng = Random(f"{cfg.seed}:models")
         self.n_days = cfg.days
         self.period_start_us = _epoch_us(cfg.start_date)
         self.period_end_us = _epoch_us(cfg.end_date + timedelta(days=1))
@@ -575,10 +585,25 @@ class _Generator:
         ]
         return str(self.rng.choices(choice.values, weights=weights)[0])
 
+    def _draw_model(self, c: _Compiled) -> tuple[str, str] | None:
+        """The (provider, model) of a new output, from the models' own stream (None: no model)."""
+        if c.models is None:
+            return None
+        provider, model = c.models.pick(self.model_rng)
+        return str(provider), str(model)
+
     def _generation_fields(
-        self, b: _SessionBuilder, latency_s: float, prompt_chars: int, model_ctx: int
+        self,
+        b: _SessionBuilder,
+        latency_s: float,
+        prompt_chars: int,
+        model_ctx: int,
+        model: tuple[str, str] | None,
     ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-        """Columns of a generation event; latency/tokens may move into properties."""
+        """Columns of a generation event; latency/tokens (and the model) may move into properties.
+
+        ``_m`` keeps the (provider, model) on the event for the truth, wherever it is logged.
+        """
         rng = self.rng
         p = b.profile
         out_chars = rng.randint(*p.output_chars)
@@ -591,10 +616,19 @@ class _Generator:
             "output_tokens": out_tokens,
         }
         fields: dict[str, Any] = {"output_chars": out_chars, "cost_usd": cost}
+        json_fields: dict[str, Any] | None = None
         if p.json_metric_share > 0 and rng.random() < p.json_metric_share:
-            return fields, metrics
-        fields.update(metrics)
-        return fields, None
+            json_fields = metrics
+        else:
+            fields.update(metrics)
+        if model is not None:
+            provider, name = model
+            fields["_m"] = model
+            if p.model_in_properties:
+                json_fields = {**(json_fields or {}), "model": name, "provider": provider}
+            else:
+                fields.update(model=name, provider=provider)
+        return fields, json_fields
 
     def _handoff(self, b: _SessionBuilder, c: _Compiled, oid: str, delay_s: float) -> None:
         rng = self.rng
@@ -684,12 +718,15 @@ class _Generator:
                     break
                 continue
             oid = self.new_id("o_")
-            fields, json_fields = self._generation_fields(b, latency, prompt_chars, model_ctx)
+            model = self._draw_model(c)
+            fields, json_fields = self._generation_fields(
+                b, latency, prompt_chars, model_ctx, model
+            )
             b.emit("output_generated", latency, json_fields, output_id=oid, **fields)
             b.emit("output_viewed", rng.uniform(*VIEW_S), output_id=oid)
             if quick:
                 continue
-            self._regenerate(b, c, oid, prompt_chars, model_ctx, REGENERATE_S, VIEW_S)
+            self._regenerate(b, c, oid, model, prompt_chars, model_ctx, REGENERATE_S, VIEW_S)
             self._decide(b, fu, c, oid, tenure_days)
 
     def _context(self, b: _SessionBuilder, first: bool, quick: bool, model_ctx: int) -> int:
@@ -726,16 +763,19 @@ class _Generator:
         b: _SessionBuilder,
         c: _Compiled,
         oid: str,
+        model: tuple[str, str] | None,
         prompt_chars: int,
         model_ctx: int,
         ask_s: Range,
         view_s: Range,
     ) -> None:
-        """Regenerate an output in place (same output_id) as often as the profile draws."""
+        """Regenerate an output in place (same output_id and model) as often as drawn."""
         rng = self.rng
         for _ in range(int(c.regens.pick(rng))):
             latency = rng.uniform(*b.profile.latency_s)
-            fields, json_fields = self._generation_fields(b, latency, prompt_chars, model_ctx)
+            fields, json_fields = self._generation_fields(
+                b, latency, prompt_chars, model_ctx, model
+            )
             b.emit(
                 "output_regenerated",
                 rng.uniform(*ask_s) + latency,
@@ -859,10 +899,13 @@ class _Generator:
         prompt_chars = int(prompt.get("prompt_chars", 0))
         model_ctx = rng.randint(*p.auto_context_chars)  # the text around the cursor
         oid = self.new_id("o_")
-        fields, json_fields = self._generation_fields(b, latency, prompt_chars, model_ctx)
+        model = self._draw_model(c)
+        fields, json_fields = self._generation_fields(b, latency, prompt_chars, model_ctx, model)
         b.emit("output_generated", latency, json_fields, output_id=oid, **fields)
         b.emit("output_viewed", rng.uniform(*burst.view_s), output_id=oid)
-        self._regenerate(b, c, oid, prompt_chars, model_ctx, burst.regenerate_s, burst.view_s)
+        self._regenerate(
+            b, c, oid, model, prompt_chars, model_ctx, burst.regenerate_s, burst.view_s
+        )
         outcome = self._outcome(fu, p, c, tenure_days)
         decide_s = rng.uniform(*p.decide_seconds)
         if outcome == "accept":
@@ -1141,6 +1184,7 @@ def _feature_truth(
     users: dict[str, set[str]] = {}
     generated: dict[str, set[str]] = {}
     accepted: dict[str, set[str]] = {}
+    by_model: dict[str, dict[tuple[str, str], set[str]]] = {}
     accept_names = {
         name: frozenset(ACCEPT_ACTIONS) | frozenset(KIND_ACCEPT_ACTIONS.get(p.kind, ()))
         for name, p in cfg.profiles.items()
@@ -1153,6 +1197,8 @@ def _feature_truth(
         action = r["_a"]
         if action == "output_generated":
             generated.setdefault(f, set()).add(r["output_id"])
+            if "_m" in r:
+                by_model.setdefault(f, {}).setdefault(r["_m"], set()).add(r["output_id"])
         elif action in accept_names[f]:
             accepted.setdefault(f, set()).add(r["output_id"])
     sessions = _session_counts(rows)
@@ -1165,9 +1211,18 @@ def _feature_truth(
             "users": len(users.get(f, ())),
             "kind": p.kind,
             "onset_date": _onset_date(cfg, p),
+            "outputs_by_model": _outputs_by_model(by_model.get(f, {})),
         }
         for f, p in cfg.profiles.items()
     }
+
+
+def _outputs_by_model(outputs: Mapping[tuple[str, str], set[str]]) -> dict[str, dict[str, int]]:
+    """provider -> model -> generated outputs, sorted by name (empty: no model logged)."""
+    counts: dict[str, dict[str, int]] = {}
+    for provider, model in sorted(outputs):
+        counts.setdefault(provider, {})[model] = len(outputs[(provider, model)])
+    return counts
 
 
 def generate(cfg: GeneratorConfig) -> GeneratedLog:

@@ -28,6 +28,19 @@ threshold:
 A feature's ``kind`` is the one its catalogue entry gives it (on_demand, inline_suggestion,
 chat, agent). A profile may change part-way through the period: ``onset_fraction`` places the
 onset day and ``after_onset`` lists the fields that hold for sessions starting on or after it.
+
+Some features log the model that produced each output (``models``: the ``model`` and
+``provider`` columns of its generation events), as LLM instrumentation does; the others log
+none, as many products do:
+
+* ``email_draft``     -- openai ``gpt-4.1-mini`` for 70% of outputs, anthropic
+  ``claude-sonnet-4`` for the rest.
+* ``chat_assist``     -- anthropic ``claude-sonnet-4``.
+* ``inline_complete`` -- openai ``gpt-4.1-nano``.
+* ``account_summary`` -- openai ``gpt-4.1``, logged only inside ``properties`` (keys ``model``
+  and ``provider``), like the rest of that team's metrics.
+* ``search_answers``  -- openai ``gpt-4.1`` until its onset, google ``gemini-2.5-flash`` from
+  the onset day on: the model swap is what sets its trust decay off.
 """
 
 from __future__ import annotations
@@ -88,6 +101,12 @@ class FeatureProfile:
 
     Weights (``Mapping[..., float]``) need not sum to 1. Ranges are inclusive ``(low, high)``
     and drawn uniformly. Times are seconds.
+
+    ``models`` weighs the ``(provider, model)`` pairs that produce the feature's outputs: one
+    pair is drawn per output and logged on its ``output_generated`` and ``output_regenerated``
+    events (columns ``provider`` and ``model``); empty, the feature logs no model and both
+    columns stay null. With ``model_in_properties`` the pair is logged only inside the
+    event's ``properties`` JSON (keys ``provider`` and ``model``), never in the columns.
     """
 
     name: str
@@ -128,6 +147,8 @@ class FeatureProfile:
     regenerations: Mapping[int, float] = field(default_factory=lambda: {0: 0.8, 1: 0.15, 2: 0.05})
     price_in_per_token: float = 3e-6
     price_out_per_token: float = 15e-6
+    # (provider, model) -> share of outputs; empty: no model logged (model/provider null)
+    models: Mapping[tuple[str, str], float] = field(default_factory=dict)
     # -- verification
     inspect_rate: float = 0.1
     copy_before_decide_rate: float = 0.02
@@ -179,6 +200,7 @@ class FeatureProfile:
     event_names: Mapping[str, str] = field(default_factory=dict)  # canonical -> team's name
     json_metric_share: float = 0.0  # latency/tokens only inside properties for this share
     json_edit_share: float = 0.0  # edit_distance/correction_type only inside properties
+    model_in_properties: bool = False  # model/provider only inside properties, not the columns
     # -- session shape: None for request/answer cycles, a BurstShape for suggestion bursts
     burst: BurstShape | None = None
     # -- a change part-way through the period: the onset day is this share of the period's
@@ -193,6 +215,11 @@ class FeatureProfile:
             raise ValueError(f"{self.name}: onset_fraction must be between 0 and 1")
         if self.after_onset and self.onset_fraction is None:
             raise ValueError(f"{self.name}: after_onset needs an onset_fraction")
+        for pair, share in self.models.items():
+            if len(pair) != 2 or not all(isinstance(v, str) and v for v in pair):
+                raise ValueError(f"{self.name}: models keys are (provider, model): {pair!r}")
+            if not share > 0:
+                raise ValueError(f"{self.name}: the share of {pair!r} must be positive")
         allowed = {f.name for f in fields(self)} - _ONSET_FIXED_FIELDS
         unknown = set(self.after_onset) - allowed
         if unknown:
@@ -213,12 +240,14 @@ class FeatureProfile:
         return replace(self, **self.after_onset)
 
 
-#: search_answers changes half-way through the period (e.g. a new retrieval model ships).
+#: search_answers changes half-way through the period: its answers move to a new model.
 SEARCH_ANSWERS_ONSET_FRACTION = 0.5
-#: What search_answers looks like from its onset day on: trust decay for every user. Most
-#: answers are regenerated twice or more, most decisions come after a long pause, more answers
-#: are copied out to be checked elsewhere, and rejections take the place of acceptance.
+#: What search_answers looks like from its onset day on: its answers come from another model
+#: and trust decays for every user. Most answers are regenerated twice or more, most decisions
+#: come after a long pause, more answers are copied out to be checked elsewhere, and
+#: rejections take the place of acceptance.
 SEARCH_ANSWERS_AFTER_ONSET: Mapping[str, Any] = {
+    "models": {("google", "gemini-2.5-flash"): 1.0},
     "regenerations": {0: 0.1, 1: 0.15, 2: 0.35, 3: 0.25, 4: 0.15},
     "hesitate_rate": 0.7,
     "decide_seconds": (20.0, 180.0),
@@ -267,6 +296,7 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
             latency_s=(1.0, 5.0),
             output_chars=(350, 1500),
             regenerations={0: 0.82, 1: 0.15, 2: 0.03},
+            models={("openai", "gpt-4.1-mini"): 0.7, ("anthropic", "claude-sonnet-4"): 0.3},
             inspect_rate=0.1,
             copy_before_decide_rate=0.01,
             read_seconds=(5.0, 45.0),
@@ -395,6 +425,7 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
             latency_s=(3.0, 15.0),
             output_chars=(800, 3000),
             regenerations={0: 0.15, 1: 0.2, 2: 0.3, 3: 0.2, 4: 0.15},
+            models={("openai", "gpt-4.1"): 1.0},
             inspect_rate=0.05,
             copy_before_decide_rate=0.2,
             read_seconds=(30.0, 120.0),
@@ -426,6 +457,7 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
             ratings={1: 0.2, 0: 0.3, -1: 0.5},
             event_names={canonical: team for team, canonical in TEAM_EVENT_NAMES.items()},
             json_metric_share=0.5,
+            model_in_properties=True,
         ),
         FeatureProfile(
             name="meeting_notes",
@@ -666,6 +698,7 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
             regenerations={0: 0.99, 1: 0.01},
             price_in_per_token=0.2e-6,
             price_out_per_token=0.8e-6,
+            models={("openai", "gpt-4.1-nano"): 1.0},
             inspect_rate=0.0,
             copy_before_decide_rate=0.0,
             decide_seconds=(1.0, 3.0),
@@ -712,6 +745,7 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
             latency_s=(1.5, 8.0),
             output_chars=(150, 1800),
             regenerations={0: 0.9, 1: 0.08, 2: 0.02},
+            models={("anthropic", "claude-sonnet-4"): 1.0},
             inspect_rate=0.02,
             copy_before_decide_rate=0.0,
             read_seconds=(5.0, 60.0),
@@ -751,6 +785,7 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
             latency_s=(1.5, 6.0),
             output_chars=(300, 1400),
             regenerations={0: 0.82, 1: 0.15, 2: 0.03},
+            models={("openai", "gpt-4.1"): 1.0},  # until the onset (SEARCH_ANSWERS_AFTER_ONSET)
             inspect_rate=0.15,
             copy_before_decide_rate=0.01,
             read_seconds=(5.0, 45.0),
