@@ -24,6 +24,7 @@ MARTS: tuple[str, ...] = (
     "fct_ai_outputs",
     "fct_ai_sessions",
     "fct_ai_feature_daily",
+    "fct_ai_feature_model_daily",
     "dim_ai_features",
     "dim_ai_users",
     "fct_ai_usage_signals",

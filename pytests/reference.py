@@ -64,6 +64,8 @@ OPTIONAL_COLUMNS: dict[str, str] = {
     "output_tokens": "integer",
     "cost_usd": "double",
     "error_code": "string",
+    "model": "string",
+    "provider": "string",
 }
 NUMERIC_COLUMNS: tuple[str, ...] = tuple(
     name for name, kind in OPTIONAL_COLUMNS.items() if kind in ("integer", "double")
@@ -343,6 +345,8 @@ class Event:
     session_id: str | None
     output_id: str | None
     job_key: str  # defaults to the feature
+    model: str | None = None
+    provider: str | None = None
 
     @property
     def is_mapped(self) -> bool:
@@ -449,6 +453,8 @@ def check_row(
             session_id=texts["session_id"],
             output_id=texts["output_id"],
             job_key=texts["job_key"] or str(texts["feature"]),
+            model=texts["model"],
+            provider=texts["provider"],
         )
     raw = {name: as_text(row.get(name)) for name in ("event_id", "event_name", "occurred_at")}
     return CheckedRow(
@@ -498,6 +504,9 @@ class Output:
     session_key: tuple[str, ...]
     is_accepted: bool = False
     is_copied_out: bool = False
+    #: the first model (and provider) any of the output's events names, in event order
+    model: str | None = None
+    provider: str | None = None
 
     @property
     def feature(self) -> str:
@@ -577,10 +586,12 @@ def roll_up_outputs(
             outputs[str(event.output_id)] = Output(
                 str(event.output_id), event, where[event.row_index]
             )
-    for event in events:
+    for event in sorted(events, key=_order):
         output = outputs.get(event.output_id) if event.output_id is not None else None
         if output is None:
             continue
+        output.model = output.model or event.model
+        output.provider = output.provider or event.provider
         handoff = catalogue.get(output.feature, DEFAULT_FEATURE).handoff_actions
         if event.action in handoff:
             output.is_accepted = True

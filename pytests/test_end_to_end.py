@@ -447,6 +447,61 @@ def test_feature_counts_match_truth(
     assert got == expected
 
 
+def test_output_models_match_reference(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
+    """Output by output: the model and provider first named among its events (columns or
+    `properties`), exactly as logged."""
+    rows = con.execute(f"select output_id, provider, model from {MARTS}.fct_ai_outputs")
+    got = {output_id: (provider, model) for output_id, provider, model in rows.fetchall()}
+    expected = {o.output_id: (o.provider, o.model) for o in ref.outputs.values()}
+    assert {model for _, model in expected.values()} - {None}, "the sample logs no model"
+    wrong = {k: (got.get(k), v) for k, v in expected.items() if got.get(k) != v}
+    assert wrong == {}, "(warehouse, spec)"
+
+
+def test_model_breakdown_matches_reference(con: duckdb.DuckDBPyConnection, ref: Reference) -> None:
+    """Per feature, provider, model and day of generation: outputs generated and accepted
+    in fct_ai_feature_model_daily equal the reference's count of its outputs."""
+    expected: Counter[tuple[Any, ...]] = Counter()
+    for o in ref.outputs.values():
+        key = (o.feature, o.provider, o.model, o.generated_at.date())
+        expected[(*key, "generated")] += 1
+        expected[(*key, "accepted")] += o.is_accepted
+    got: Counter[tuple[Any, ...]] = Counter()
+    for feature, provider, model, day, generated, accepted in con.execute(
+        f"""
+        select feature, provider, model, activity_date, outputs_generated, outputs_accepted
+        from {MARTS}.fct_ai_feature_model_daily
+        """
+    ).fetchall():
+        got[(feature, provider, model, day, "generated")] += generated
+        got[(feature, provider, model, day, "accepted")] += accepted
+    assert +got == +expected
+
+
+def test_model_rows_add_up_to_the_feature_day(con: duckdb.DuckDBPyConnection) -> None:
+    """Every additive output count of a feature's model rows sums to its daily row."""
+    columns = ("outputs_generated", "outputs_accepted", "regenerations", "tokens", "cost_usd")
+    sums = ", ".join(f"sum({column})" for column in columns)
+    by_models = con.execute(
+        f"select feature, activity_date, {sums} from {MARTS}.fct_ai_feature_model_daily"
+        " group by 1, 2"
+    ).fetchall()
+    daily = {
+        (row[0], row[1]): row[2:]
+        for row in con.execute(
+            f"select feature, activity_date, {', '.join(columns)} from {MARTS}.fct_ai_feature_daily"
+        ).fetchall()
+    }
+    assert by_models
+    wrong = [
+        (feature, day, name, value, daily[(feature, day)][i])
+        for feature, day, *values in by_models
+        for i, (name, value) in enumerate(zip(columns, values, strict=True))
+        if not math.isclose(value, daily[(feature, day)][i], rel_tol=1e-9, abs_tol=1e-9)
+    ]
+    assert wrong == []
+
+
 # ---- fct_ai_feature_daily ---------------------------------------------------------------------
 
 

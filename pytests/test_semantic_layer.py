@@ -104,6 +104,11 @@ BY_FEATURE_WEEK = Grain(
     session_keys=WEEK_OF_SESSION + SESSION_FEATURE,
 )
 BY_FEATURE = Grain(keys=("feature",), output_keys=FEATURE, session_keys=SESSION_FEATURE)
+BY_FEATURE_MODEL = Grain(
+    keys=("feature", "output__provider", "output__model"),
+    output_keys="feature, provider as output__provider, model as output__model,",
+    session_keys=None,
+)
 BY_COHORT_WEEK = Grain(
     keys=("user__first_used_at__week",), output_keys=None, session_keys=COHORT_WEEK
 )
@@ -114,6 +119,7 @@ SAVED_QUERY_GRAINS: dict[str, Grain] = {
     "return_rate_by_cohort_week": BY_COHORT_WEEK,
     "weekly_chain_funnel_by_feature": BY_FEATURE_WEEK,
     "feature_scorecard": BY_FEATURE,
+    "acceptance_by_model": BY_FEATURE_MODEL,
 }
 
 Key = tuple[str, ...]
@@ -210,7 +216,10 @@ def query_mf(layer: SemanticLayer, name: str, *args: str) -> list[Row]:
 
 
 def key_text(value: object) -> str:
-    """A group key as text: days as YYYY-MM-DD (mf writes week starts as timestamps)."""
+    """A group key as text: days as YYYY-MM-DD (mf writes week starts as timestamps), null
+    as empty text (as mf writes it)."""
+    if value is None:
+        return ""
     if isinstance(value, date):
         return value.isoformat()[:10]
     text = str(value)
