@@ -1,10 +1,12 @@
-{#- The text value of a top-level key of a JSON object held as text. -#}
+{#- The text value of a top-level key of a JSON object held as text. The key
+    is quoted in the path, so keys such as `$ai_model` (a tracker's own
+    prefix) are read as they are. -#}
 {% macro ai_adoption_json_get(json_column, key) %}
     {{ return(adapter.dispatch('ai_adoption_json_get', 'ai_adoption')(json_column, key)) }}
 {% endmacro %}
 
 {% macro default__ai_adoption_json_get(json_column, key) -%}
-    json_extract_string({{ json_column }}, '$.{{ key }}')
+    json_extract_string({{ json_column }}, '$."{{ key }}"')
 {%- endmacro %}
 
 {% macro postgres__ai_adoption_json_get(json_column, key) -%}
@@ -12,7 +14,7 @@
 {%- endmacro %}
 
 {% macro spark__ai_adoption_json_get(json_column, key) -%}
-    get_json_object({{ json_column }}, '$.{{ key }}')
+    get_json_object({{ json_column }}, "$['{{ key }}']")
 {%- endmacro %}
 
 

@@ -11,6 +11,45 @@
 {% endmacro %}
 
 
+{#- The shapes the raw events may have (var ai_adoption_source_format): the
+    package's own input contract, or a tracker's export that an adapter base
+    model reshapes into it. -#}
+{% macro ai_adoption_source_formats() %}
+    {{ return(['contract', 'posthog', 'segment', 'amplitude', 'opentelemetry']) }}
+{% endmacro %}
+
+
+{#- var ai_adoption_source_format, checked against the known formats. -#}
+{% macro ai_adoption_source_format() %}
+    {%- set format = var('ai_adoption_source_format') -%}
+    {%- if format not in ai_adoption_source_formats() -%}
+        {{ exceptions.raise_compiler_error(
+            "var ai_adoption_source_format is '" ~ format ~ "'; it must be one of "
+            ~ (ai_adoption_source_formats() | join(', ')) ~ "."
+        ) }}
+    {%- endif -%}
+    {{ return(format) }}
+{% endmacro %}
+
+
+{#- The raw events in the contract's shape: the raw relation itself, or the
+    adapter base model that reshapes a tracker's export into the contract,
+    one contract row per source row. -#}
+{% macro ai_adoption_contract_relation() %}
+    {%- set format = ai_adoption_source_format() -%}
+    {%- if format == 'posthog' -%}
+        {{ return(ref('base_ai_events__from_posthog')) }}
+    {%- elif format == 'segment' -%}
+        {{ return(ref('base_ai_events__from_segment')) }}
+    {%- elif format == 'amplitude' -%}
+        {{ return(ref('base_ai_events__from_amplitude')) }}
+    {%- elif format == 'opentelemetry' -%}
+        {{ return(ref('base_ai_events__from_opentelemetry')) }}
+    {%- endif -%}
+    {{ return(ai_adoption_source_relation()) }}
+{% endmacro %}
+
+
 {% macro default__ai_adoption_read_files(path) %}
     {{ exceptions.raise_compiler_error(
         "var ai_adoption_source_path is set to '" ~ path ~ "', but reading files is only "
@@ -43,7 +82,7 @@
     {%- if not execute -%}
         {{ return({}) }}
     {%- endif -%}
-    {%- set relation = ai_adoption_source_relation() -%}
+    {%- set relation = ai_adoption_contract_relation() -%}
     {%- set types = adapter.dispatch('ai_adoption_describe_source', 'ai_adoption')(relation) -%}
     {%- set missing = [] -%}
     {%- for required in ai_adoption_required_columns() -%}

@@ -61,7 +61,7 @@ source_rows as {{ ai_adoption_materialized_cte() }}(
             {{ name }} as src_{{ name }},
         {%- endfor %}
         {{ ai_adoption_properties_json('properties', 'properties' in present) }} as properties_json
-    from {{ text_view if unit_test else ai_adoption_source_relation() }}
+    from {{ text_view if unit_test else ai_adoption_contract_relation() }}
     {%- if skip_old_rows %}
         where {{ skip_old_rows }}
     {%- endif %}
@@ -238,7 +238,7 @@ repeated_ids as (
     select event_id
     from (
         select nullif(trim(cast(event_id as {{ ai_adoption_type('string') }})), '') as event_id
-        from {{ text_view if unit_test else ai_adoption_source_relation() }}
+        from {{ text_view if unit_test else ai_adoption_contract_relation() }}
         {%- if skip_old_rows %}
             where {{ skip_old_rows }}
         {%- endif %}

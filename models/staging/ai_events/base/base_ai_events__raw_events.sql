@@ -13,7 +13,7 @@ with
 
 source as (
 
-    select * from {{ ai_adoption_source_relation() }}
+    select * from {{ ai_adoption_contract_relation() }}
 
 ),
 

@@ -1,0 +1,104 @@
+"""Event logs in the contract's shape rewritten in a tracker's own export format.
+
+Each function takes the rows of a generated log (the input contract, as a pyarrow table)
+and writes the same events as the tracker would export them, following the vendor's public
+description of its format. The adapter tests build both and expect the same marts: the
+writer here and the adapter model in the project are two readings of one mapping, so a
+mistake in either shows up as a difference.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+#: Contract columns a PostHog event carries under a PostHog property of its own.
+POSTHOG_PROPERTIES: Mapping[str, str] = {
+    "model": "$ai_model",
+    "provider": "$ai_provider",
+    "input_tokens": "$ai_input_tokens",
+    "output_tokens": "$ai_output_tokens",
+    "cost_usd": "$ai_total_cost_usd",
+}
+#: Contract columns that become a column of the PostHog row, not a property.
+POSTHOG_COLUMNS: Mapping[str, str] = {
+    "event_id": "uuid",
+    "occurred_at": "timestamp",
+    "loaded_at": "_inserted_at",
+    "user_id": "distinct_id",
+}
+
+
+def _team_actions() -> dict[str, str]:
+    """The action map seed: a team's event name -> the canonical action it means."""
+    with (SEEDS / "ai_adoption_action_map.csv").open(newline="", encoding="utf-8") as handle:
+        return {row["event_name"]: row["action"] for row in csv.DictReader(handle)}
+
+
+def _utc(text: str | None) -> datetime | None:
+    """A contract timestamp (text, UTC) as an aware datetime, as trackers export them."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _properties(row: Mapping[str, Any]) -> dict[str, Any]:
+    raw = row.get("properties")
+    return dict(json.loads(raw)) if raw else {}
+
+
+def to_posthog(table: pa.Table) -> pa.Table:
+    """The rows as PostHog's events table exports them: LLM calls as ``$ai_generation``
+    (``$ai_is_error`` for a failure), feedback as ``$ai_feedback``, every other event
+    under its own name, and the contract's other columns as event properties."""
+    actions = _team_actions()
+    rows: list[dict[str, Any]] = []
+    for row in table.to_pylist():
+        action = actions.get(row["event_name"], row["event_name"])
+        props = _properties(row)
+        for column in table.column_names:
+            value = row[column]
+            if column in POSTHOG_COLUMNS or column in ("event_name", "properties") or value is None:
+                continue
+            if column in POSTHOG_PROPERTIES:
+                props[POSTHOG_PROPERTIES[column]] = value
+            elif column == "latency_ms":
+                props["$ai_latency"] = value / 1000
+            else:
+                props[column] = value
+        event = row["event_name"]
+        if action in ("output_generated", "output_failed"):
+            event = "$ai_generation"
+            props["$ai_is_error"] = action == "output_failed"
+        elif action == "feedback_given":
+            event = "$ai_feedback"
+        loaded = row["loaded_at"]
+        rows.append(
+            {
+                "uuid": row["event_id"],
+                "event": event,
+                "timestamp": _utc(row["occurred_at"]),
+                "distinct_id": row["user_id"],
+                "properties": json.dumps(props, sort_keys=True),
+                "_inserted_at": loaded.replace(tzinfo=UTC) if loaded is not None else None,
+            }
+        )
+    schema = pa.schema(
+        [
+            ("uuid", pa.string()),
+            ("event", pa.string()),
+            ("timestamp", pa.timestamp("us", tz="UTC")),
+            ("distinct_id", pa.string()),
+            ("properties", pa.string()),
+            ("_inserted_at", pa.timestamp("us", tz="UTC")),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
