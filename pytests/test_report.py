@@ -5,16 +5,18 @@ The CLI writes the report of the shared ``warehouse`` build once; headless Chrom
 it (DOM after the scripts ran, and a screenshot). Every number the page tags with
 ``data-metric`` is held against a value computed here with plain SQL on the marts, from the
 definitions of _marts__docs.md: ratios of summed counts, the latest judged period of the
-diagnosis, and the chain read from each session's break_stage. Texts tagged ``data-field``
-must equal the diagnosis mart's.
+diagnosis, the chain read from each session's break_stage, and the models behind a feature
+counted from fct_ai_outputs itself (not from the model mart the report reads). Texts tagged
+``data-field`` must equal the diagnosis mart's.
 """
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import subprocess
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +28,8 @@ import duckdb
 import pytest
 
 from ai_adoption.report import REQUIRED_MARTS
+from ai_adoption.report_data import ModelOutputs
+from ai_adoption.report_render import _models_block
 from browser import dump_dom, is_blank, screenshot
 from conftest import GENERATOR, RecordProperty, Warehouse
 
@@ -35,6 +39,16 @@ TOLERANCE = 1e-9
 CLI_TIMEOUT_SECONDS = 120
 #: The marker plotly.js carries at the top of its bundle.
 PLOTLY_BUNDLE_MARKER = "* plotly.js v"
+#: The models the generator logs for the two features that have more than one.
+TWO_MODEL_FEATURES: dict[str, set[tuple[str, str]]] = {
+    "email_draft": {("openai", "gpt-4.1-mini"), ("anthropic", "claude-sonnet-4")},
+    "search_answers": {("openai", "gpt-4.1"), ("google", "gemini-2.5-flash")},
+}
+
+#: A model as the page tags it: (data-provider, data-model), empty where not logged.
+ModelKey = tuple[str, str]
+#: What a number on the page belongs to: (feature, stage, shape, model, metric).
+MetricKey = tuple[str | None, str | None, str | None, ModelKey | None, str]
 
 
 # ---- running the CLI ------------------------------------------------------------------------
@@ -142,6 +156,19 @@ def parse(page: str) -> PageParser:
     return parser
 
 
+def model_table_rows(segment: str) -> list[ModelKey] | None:
+    """The (provider, model) of each row of a card's model table; None without a table."""
+    table = re.search(r'<table class="models">(.*?)</table>', segment, re.DOTALL)
+    if table is None:
+        return None
+    return [
+        (html.unescape(provider), html.unescape(model))
+        for provider, model in re.findall(
+            r'<tr\b[^>]*\bdata-provider="([^"]*)" data-model="([^"]*)"', table.group(1)
+        )
+    ]
+
+
 def card_segments(page: str) -> dict[str, str]:
     """feature -> the page's HTML from its card's opening tag to the next card."""
     starts = [match.start() for match in re.finditer(r'<section class="feature-card"', page)]
@@ -187,11 +214,44 @@ inner join periods
 """
 
 
+#: Per feature and model, over the whole span, straight from the outputs: the report's
+#: model mart is not consulted. A model not logged keys as empty text, as on the page; an
+#: edit distance or cost not logged counts as none.
+_OUTPUTS_BY_MODEL = """
+select
+    feature,
+    coalesce(provider, '') as provider,
+    coalesce(model, '') as model,
+    count(*) as outputs_generated,
+    count(*) filter (where is_accepted) as outputs_accepted,
+    coalesce(sum(edit_distance) filter (where is_accepted), 0) as edit_distance_sum,
+    count(*) + coalesce(sum(regeneration_count), 0) as generations,
+    coalesce(sum(cost_usd), 0) as cost_usd
+from {marts}.fct_ai_outputs
+group by 1, 2, 3
+"""
+
+
+def outputs_by_model(
+    connection: duckdb.DuckDBPyConnection,
+) -> dict[str, dict[ModelKey, dict[str, Any]]]:
+    """feature -> (provider, model) -> its counts from fct_ai_outputs."""
+    by_feature: dict[str, dict[ModelKey, dict[str, Any]]] = defaultdict(dict)
+    for row in rows(connection, _OUTPUTS_BY_MODEL):
+        by_feature[row["feature"]][(row["provider"], row["model"])] = row
+    return by_feature
+
+
+def logged_models(models: Mapping[ModelKey, Any]) -> set[ModelKey]:
+    """The models that are named (the outputs naming none are no model)."""
+    return {key for key in models if key[1] != ""}
+
+
 def expected_metrics(
     connection: duckdb.DuckDBPyConnection,
-) -> dict[tuple[str | None, str | None, str | None, str], Any]:
-    """(feature, stage, shape, metric) -> value, computed straight from the marts."""
-    expected: dict[tuple[str | None, str | None, str | None, str], Any] = {}
+) -> dict[MetricKey, Any]:
+    """(feature, stage, shape, model, metric) -> value, computed straight from the marts."""
+    expected: dict[MetricKey, Any] = {}
 
     [horizon] = rows(
         connection,
@@ -217,7 +277,7 @@ def expected_metrics(
         """,
     )
     for name, value in {**horizon, **quality}.items():
-        expected[(None, None, None, name)] = value
+        expected[(None, None, None, None, name)] = value
 
     for row in rows(
         connection,
@@ -249,7 +309,7 @@ def expected_metrics(
             "verification_rate": ratio(row["outputs_verified"], row["outputs_viewed"]),
             "return_rate": ratio(row["returned_sessions"], row["return_eligible_sessions"]),
         }.items():
-            expected[(feature, None, None, name)] = value
+            expected[(feature, None, None, None, name)] = value
 
     # The chain: a session is through stage k when its first failed stage (break_stage)
     # comes after k; through return also needs a settled return (or return not measured).
@@ -276,7 +336,9 @@ def expected_metrics(
         """,
     ):
         for stage in STAGES:
-            expected[(row["feature"], stage, None, "sessions_through")] = row[f"through_{stage}"]
+            expected[(row["feature"], stage, None, None, "sessions_through")] = row[
+                f"through_{stage}"
+            ]
 
     for row in rows(connection, _LATEST_JUDGED):
         feature = row["feature"]
@@ -287,12 +349,14 @@ def expected_metrics(
             "evidence_threshold",
             "evidence_sample_size",
         ):
-            expected[(feature, None, None, name)] = row[name]
-        expected[(feature, None, None, "periods")] = row["periods"]
-        expected[(feature, None, None, "periods_judged")] = row["periods_judged"]
+            expected[(feature, None, None, None, name)] = row[name]
+        expected[(feature, None, None, None, "periods")] = row["periods"]
+        expected[(feature, None, None, None, "periods_judged")] = row["periods_judged"]
         for stage in STAGES:
-            expected[(feature, stage, None, "stage_pass_rate")] = row[f"{stage}_pass_rate"]
-            expected[(feature, stage, None, "stage_healthy_bar")] = row[f"{stage}_healthy_bar"]
+            expected[(feature, stage, None, None, "stage_pass_rate")] = row[f"{stage}_pass_rate"]
+            expected[(feature, stage, None, None, "stage_healthy_bar")] = row[
+                f"{stage}_healthy_bar"
+            ]
 
     for row in rows(
         connection,
@@ -310,7 +374,23 @@ def expected_metrics(
             "signals_firing",
             "signals_judged",
         ):
-            expected[(row["feature"], None, row["shape"], f"shape_{name}")] = row[name]
+            expected[(row["feature"], None, row["shape"], None, f"shape_{name}")] = row[name]
+
+    # A feature with more than one named model compares them all, the unnamed outputs too.
+    for feature, models in outputs_by_model(connection).items():
+        if len(logged_models(models)) < 2:
+            continue
+        for model, row in models.items():
+            accepted = row["outputs_accepted"]
+            for name, value in {
+                "outputs_generated": row["outputs_generated"],
+                "outputs_accepted": accepted,
+                "acceptance_rate": ratio(accepted, row["outputs_generated"]),
+                "edit_depth": ratio(row["edit_distance_sum"], accepted),
+                "generations_per_accepted_output": ratio(row["generations"], accepted),
+                "cost_per_accepted_output": ratio(row["cost_usd"], accepted),
+            }.items():
+                expected[(feature, None, None, model, f"model_{name}")] = value
     return expected
 
 
@@ -431,14 +511,17 @@ def test_card_numbers_equal_the_marts(
     dom: str, marts: duckdb.DuckDBPyConnection, record_property: RecordProperty
 ) -> None:
     expected = expected_metrics(marts)
-    shown: dict[tuple[str | None, str | None, str | None, str], list[str]] = {}
+    shown: dict[MetricKey, list[str]] = {}
     for item in parse(dom).tagged:
         if "data-metric" not in item.attrs:
             continue
-        key = (
+        key: MetricKey = (
             item.attrs.get("data-feature"),
             item.attrs.get("data-stage"),
             item.attrs.get("data-shape"),
+            (item.attrs.get("data-provider", ""), item.attrs["data-model"])
+            if "data-model" in item.attrs
+            else None,
             item.attrs["data-metric"],
         )
         shown.setdefault(key, []).append(item.attrs["data-value"])
@@ -463,6 +546,70 @@ def test_card_numbers_equal_the_marts(
     record_property("artifact", f"{checked} numbers checked against the marts")
 
 
+def test_cards_compare_their_models(dom: str, marts: duckdb.DuckDBPyConnection) -> None:
+    """A card with two models or more compares them; one with fewer has no model table."""
+    models = outputs_by_model(marts)
+    segments = card_segments(dom)
+    for feature, pairs in TWO_MODEL_FEATURES.items():
+        assert logged_models(models[feature]) == pairs, f"{feature}: the generator's models"
+        table = model_table_rows(segments[feature])
+        assert table is not None, f"{feature}: no model table"
+        assert "Models behind this feature" in segments[feature], feature
+        assert {row for row in table if row[1] != ""} == pairs, feature
+    for feature, segment in segments.items():
+        logged = logged_models(models.get(feature, {}))
+        table = model_table_rows(segment)
+        lines = re.findall(
+            r'<p class="muted model-line" data-provider="([^"]*)" data-model="([^"]*)"', segment
+        )
+        if len(logged) > 1:
+            assert table is not None and len(table) == len(set(table)), feature
+            assert set(table) == set(models[feature]), f"{feature}: one row per model"
+            assert lines == [], feature
+        else:
+            assert table is None, f"{feature} has {len(logged)} model(s) but a model table"
+            assert "Models behind this feature" not in segment, feature
+            named = {(html.unescape(provider), html.unescape(model)) for provider, model in lines}
+            assert named == logged, f"{feature}: the one-model line names its model"
+
+
+def _model_outputs(provider: str | None, model: str | None, generated: int) -> ModelOutputs:
+    accepted = generated // 2
+    return ModelOutputs(
+        provider=provider,
+        model=model,
+        outputs_generated=generated,
+        outputs_accepted=accepted,
+        accepted_edit_distance_sum=accepted * 0.1,
+        generations=generated + 3,
+        cost_usd=generated * 0.01,
+        acceptance_rate=accepted / generated,
+        edit_depth=0.1,
+        generations_per_accepted_output=(generated + 3) / accepted,
+        cost_per_accepted_output=generated * 0.01 / accepted,
+    )
+
+
+def test_model_table_keeps_the_unlogged_outputs_apart() -> None:
+    """Outputs naming no model get a row of their own, tagged with empty provider and model."""
+    unlogged = _model_outputs(None, None, 10)
+    block = _models_block(
+        "f", [_model_outputs("p", "a", 40), _model_outputs("q", "b", 20), unlogged]
+    )
+    assert model_table_rows(block) == [("p", "a"), ("q", "b"), ("", "")]
+    assert "not logged" in block
+    tagged = {
+        (item.attrs["data-provider"], item.attrs["data-model"], item.attrs["data-metric"])
+        for item in parse(block).tagged
+    }
+    assert ("", "", "model_outputs_generated") in tagged
+    assert len(tagged) == 3 * 6, "six numbers per model row"
+    one = _models_block("f", [_model_outputs("p", "a", 40), unlogged])
+    assert model_table_rows(one) is None and "Model: a (p)" in one
+    assert _models_block("f", [unlogged]) == ""
+    assert _models_block("f", []) == ""
+
+
 def test_diagnosis_texts_equal_the_marts(dom: str, marts: duckdb.DuckDBPyConnection) -> None:
     expected = expected_fields(marts)
     shown: dict[tuple[str, str], Tagged] = {}
@@ -482,10 +629,18 @@ def test_diagnosis_texts_equal_the_marts(dom: str, marts: duckdb.DuckDBPyConnect
 def test_text_from_the_data_is_escaped(
     warehouse: Warehouse, tmp_path: Path, marts: duckdb.DuckDBPyConnection
 ) -> None:
-    """A feature named like markup shows as text, never as markup."""
+    """A feature or a model named like markup shows as text, never as markup."""
     hostile = '<script>alert("x")</script>&<b>'
+    hostile_model = '</td><script>alert("m")</script>'
     copy = tmp_path / "hostile.duckdb"
     [(victim,)] = marts.execute(f"select min(feature) from {MARTS}.fct_ai_feature_daily").fetchall()
+    # a model of a feature with two, so that it shows in a model table
+    victim_model = min(
+        model
+        for feature in TWO_MODEL_FEATURES
+        for _, model in logged_models(outputs_by_model(marts)[feature])
+    )
+    replaced = {"feature": (victim, hostile), "model": (victim_model, hostile_model)}
     with duckdb.connect(str(copy)) as connection:
         connection.execute(f"attach '{warehouse.db}' as source (read_only)")
         connection.execute(f"create schema {MARTS}")
@@ -500,12 +655,14 @@ def test_text_from_the_data_is_escaped(
                 ).fetchall()
             ]
             select = ", ".join(
-                "case when feature = ? then ? else feature end as feature"
-                if column == "feature"
+                f"case when {column} = ? then ? else {column} end as {column}"
+                if column in replaced
                 else column
                 for column in columns
             )
-            params = [victim, hostile] if "feature" in columns else []
+            params = [
+                value for column in columns if column in replaced for value in replaced[column]
+            ]
             connection.execute(
                 f"create table {MARTS}.{table} as select {select} from source.{MARTS}.{table}",
                 params,
@@ -513,11 +670,15 @@ def test_text_from_the_data_is_escaped(
     run = run_report(copy, tmp_path / "hostile.html")
     assert run.returncode == 0, run.output[-3000:]
     page = run.out.read_text(encoding="utf-8")
-    assert hostile not in page
+    assert hostile not in page and hostile_model not in page
     assert "<script>alert(" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&lt;b&gt;" in page
-    cards = [card["data-feature"] for card in parse(page).cards]
+    assert "&lt;/td&gt;&lt;script&gt;alert(&quot;m&quot;)&lt;/script&gt;" in page
+    parsed = parse(page)
+    cards = [card["data-feature"] for card in parsed.cards]
     assert hostile in cards, "the escaped name must read back as the original text"
+    models = {item.attrs.get("data-model") for item in parsed.tagged}
+    assert hostile_model in models, "the escaped model must read back as the original text"
 
 
 def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:

@@ -2,9 +2,9 @@
 
 This module holds the queries and the frozen records they fill: the data horizon, the
 six-stage funnel of each feature, the stage checks and failure shapes of its diagnosed
-period, and the weekly ratios. Everything is read through a read-only connection, rows by
-column name. Ratios are recomputed from summed numerators and denominators at the grain
-shown (whole period or week), never averaged.
+period, the outputs of each model behind it, and the weekly ratios. Everything is read
+through a read-only connection, rows by column name. Ratios are recomputed from summed
+numerators and denominators at the grain shown (whole period or week), never averaged.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ai_adoption.summary import (
     headline_ratios,
     summed_counts_sql,
 )
-from ai_adoption.warehouse import fetch_dicts, fetch_one, optional_float, optional_int
+from ai_adoption.warehouse import fetch_dicts, fetch_one, optional_float, optional_int, ratio
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,6 +38,7 @@ REQUIRED_MARTS: tuple[str, ...] = (
     "fct_ai_feature_diagnosis",
     "fct_ai_failure_shapes",
     "fct_ai_event_quality_daily",
+    "fct_ai_feature_model_daily",
     "dim_ai_features",
 )
 
@@ -114,6 +115,33 @@ class ShapeEvidence:
 
 
 @dataclass(frozen=True)
+class ModelOutputs:
+    """The outputs of one model behind one feature over the whole span.
+
+    A model is its provider and name as logged (fct_ai_feature_model_daily); both are None
+    for the outputs whose events name no model. The counts are summed over every day and
+    each ratio is one of the summed counts, never a mean of daily ratios.
+    """
+
+    provider: str | None
+    model: str | None
+    outputs_generated: int
+    outputs_accepted: int
+    accepted_edit_distance_sum: float
+    generations: int
+    cost_usd: float | None
+    acceptance_rate: float | None
+    edit_depth: float | None
+    generations_per_accepted_output: float | None
+    cost_per_accepted_output: float | None
+
+    @property
+    def is_logged(self) -> bool:
+        """Whether the outputs name a model (a provider alone is no model)."""
+        return self.model is not None
+
+
+@dataclass(frozen=True)
 class WeeklyRatios:
     """One feature in one week (weeks start on Monday), ratios of summed counts."""
 
@@ -132,6 +160,8 @@ class FeatureReport:
     stage_checks: tuple[StageCheck, ...]
     shapes: tuple[ShapeEvidence, ...]
     funnel: Funnel | None
+    #: Every model behind the feature, the most used first and the unlogged ones last.
+    models: tuple[ModelOutputs, ...]
 
 
 @dataclass(frozen=True)
@@ -324,6 +354,48 @@ def _shapes(
     return {key: tuple(items) for key, items in shapes.items()}
 
 
+def _models(
+    connection: duckdb.DuckDBPyConnection, schema: str
+) -> dict[str, tuple[ModelOutputs, ...]]:
+    """Per feature, the outputs of each (provider, model) summed over the whole span."""
+    models: dict[str, list[ModelOutputs]] = defaultdict(list)
+    for row in fetch_dicts(
+        connection,
+        f"""
+        select
+            feature,
+            provider,
+            model,
+            sum(outputs_generated) as outputs_generated,
+            sum(outputs_accepted) as outputs_accepted,
+            sum(accepted_edit_distance_sum) as accepted_edit_distance_sum,
+            sum(generations) as generations,
+            sum(cost_usd) as cost_usd
+        from {schema}.fct_ai_feature_model_daily
+        group by feature, provider, model
+        order by feature, model is null, outputs_generated desc, provider, model
+        """,
+    ):
+        accepted = int(row["outputs_accepted"])
+        cost = optional_float(row["cost_usd"])
+        models[str(row["feature"])].append(
+            ModelOutputs(
+                provider=row["provider"],
+                model=row["model"],
+                outputs_generated=int(row["outputs_generated"]),
+                outputs_accepted=accepted,
+                accepted_edit_distance_sum=float(row["accepted_edit_distance_sum"]),
+                generations=int(row["generations"]),
+                cost_usd=cost,
+                acceptance_rate=ratio(accepted, row["outputs_generated"]),
+                edit_depth=ratio(row["accepted_edit_distance_sum"], accepted),
+                generations_per_accepted_output=ratio(row["generations"], accepted),
+                cost_per_accepted_output=None if cost is None else ratio(cost, accepted),
+            )
+        )
+    return {feature: tuple(items) for feature, items in models.items()}
+
+
 def _weekly(connection: duckdb.DuckDBPyConnection, schema: str) -> tuple[WeeklyRatios, ...]:
     """Per feature and week, the headline ratios of the week's summed counts."""
     rows = fetch_dicts(
@@ -359,6 +431,7 @@ def load_report_data(database: Path) -> ReportData:
         funnels = _funnels(connection, schema, stages)
         checks = _stage_checks(connection, schema, stages)
         shapes = _shapes(connection, schema)
+        models = _models(connection, schema)
         weekly = _weekly(connection, schema)
     diagnoses = {item.feature: item for item in feature_diagnoses(database)}
     features: list[FeatureReport] = []
@@ -374,6 +447,7 @@ def load_report_data(database: Path) -> ReportData:
                 stage_checks=stage_checks,
                 shapes=shapes.get(key, ()) if key else (),
                 funnel=funnels.get(summary.feature),
+                models=models.get(summary.feature, ()),
             )
         )
     return ReportData(database=database, horizon=horizon, features=tuple(features), weekly=weekly)

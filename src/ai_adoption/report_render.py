@@ -4,8 +4,9 @@ This module holds the page: its CSS, the plotly charts (the weekly ratios per fe
 each feature's six-stage funnel) and one card per feature. plotly.js is embedded once, so
 the file opens offline. Numbers carry ``data-metric`` and ``data-value`` attributes (full
 precision) and texts from the diagnosis ``data-field``, each with ``data-feature`` (and
-``data-stage`` or ``data-shape`` where it belongs to one), so the page can be checked
-against the marts.
+``data-stage`` or ``data-shape`` where it belongs to one, or ``data-provider`` and
+``data-model`` for a model's row, both empty where the outputs name no model), so the page
+can be checked against the marts.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from ai_adoption.report_data import (
     FeatureReport,
     Funnel,
+    ModelOutputs,
     ReportData,
     ShapeEvidence,
     StageCheck,
@@ -53,6 +55,11 @@ def _number_text(value: float | None, digits: int = 2) -> str:
     return _MISSING if value is None else f"{value:,.{digits}f}"
 
 
+def _usd_text(value: float | None) -> str:
+    """US dollars to a hundredth of a cent: a cost per output is often below a cent."""
+    return _MISSING if value is None else f"${value:,.4f}"
+
+
 def _is_share(signal: str | None) -> bool:
     """Signals that are shares (or differences of shares) read best as percentages."""
     return signal is not None and signal.endswith(("_rate", "_share", "_drop"))
@@ -74,8 +81,21 @@ def _data_value(value: object) -> str:
     return str(value)
 
 
+#: A model as (provider, model), either None where the outputs do not name it.
+ModelKey = tuple[str | None, str | None]
+
+
+def _model_attributes(model: ModelKey) -> str:
+    """``data-provider`` and ``data-model``, empty where not logged (logged names never are)."""
+    provider, name = model
+    return f' data-provider="{_esc(provider or "")}" data-model="{_esc(name or "")}"'
+
+
 def _context_attributes(
-    feature: str | None, stage: str | None = None, shape: str | None = None
+    feature: str | None,
+    stage: str | None = None,
+    shape: str | None = None,
+    model: ModelKey | None = None,
 ) -> str:
     parts = []
     if feature is not None:
@@ -84,6 +104,8 @@ def _context_attributes(
         parts.append(f' data-stage="{_esc(stage)}"')
     if shape is not None:
         parts.append(f' data-shape="{_esc(shape)}"')
+    if model is not None:
+        parts.append(_model_attributes(model))
     return "".join(parts)
 
 
@@ -95,11 +117,12 @@ def _metric(
     feature: str | None = None,
     stage: str | None = None,
     shape: str | None = None,
+    model: ModelKey | None = None,
 ) -> str:
     """A number with its full-precision value in ``data-value`` (empty when null)."""
     return (
         f'<span class="metric-value" data-metric="{_esc(name)}"'
-        f"{_context_attributes(feature, stage, shape)}"
+        f"{_context_attributes(feature, stage, shape, model)}"
         f' data-value="{_esc(_data_value(value))}">{_esc(text)}</span>'
     )
 
@@ -280,6 +303,9 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums;
 tr.detected td { font-weight: 600; }
 table.shapes { font-size: 0.82rem; }
 table.shapes th, table.shapes td { padding: 3px 5px; }
+table.models { font-size: 0.85rem; width: auto; min-width: 60%; }
+table.models th, table.models td { padding: 3px 10px; }
+tr.unlogged td { color: #5b636e; font-style: italic; }
 """
 
 
@@ -470,6 +496,76 @@ def _shapes_table(feature: str, shapes: Sequence[ShapeEvidence]) -> str:
 </table>"""
 
 
+#: The numbers of a model's row, (field of ModelOutputs, header), in the order shown.
+_MODEL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("outputs_generated", "outputs generated"),
+    ("outputs_accepted", "outputs accepted"),
+    ("acceptance_rate", "acceptance"),
+    ("edit_depth", "edit depth"),
+    ("generations_per_accepted_output", "generations per accepted"),
+    ("cost_per_accepted_output", "cost per accepted"),
+)
+
+
+def _model_cell_text(name: str, value: float | int | None) -> str:
+    if name.startswith("outputs_"):
+        return _count_text(None if value is None else int(value))
+    if name == "acceptance_rate":
+        return _percent_text(value)
+    if name == "cost_per_accepted_output":
+        return _usd_text(value)
+    return _number_text(value)
+
+
+def _model_row(feature: str, item: ModelOutputs) -> str:
+    key: ModelKey = (item.provider, item.model)
+    cells = "".join(
+        '<td class="num">'
+        + _metric(
+            f"model_{name}",
+            getattr(item, name),
+            _model_cell_text(name, getattr(item, name)),
+            feature=feature,
+            model=key,
+        )
+        + "</td>"
+        for name, _ in _MODEL_COLUMNS
+    )
+    css = "" if item.is_logged else ' class="unlogged"'
+    return (
+        f"<tr{css}{_model_attributes(key)}>"
+        f"<td>{_esc(item.model if item.is_logged else 'not logged')}</td>"
+        f"<td>{_esc(item.provider or _MISSING)}</td>{cells}</tr>"
+    )
+
+
+def _models_block(feature: str, models: Sequence[ModelOutputs]) -> str:
+    """The models behind the feature side by side, when it has more than one.
+
+    With a single logged model the card names it in one line; with none it says nothing.
+    """
+    logged = [item for item in models if item.is_logged]
+    if len(logged) == 1:
+        [only] = logged
+        provider = f" ({_esc(only.provider)})" if only.provider else ""
+        unlogged = "; some of its outputs name no model" if len(models) > 1 else ""
+        return (
+            f'<p class="muted model-line"{_model_attributes((only.provider, only.model))}>'
+            f"Model: {_esc(only.model)}{provider}{unlogged}.</p>"
+        )
+    if not logged:
+        return ""
+    headers = "".join(f'<th class="num">{_esc(label)}</th>' for _, label in _MODEL_COLUMNS)
+    return f"""
+<h3>Models behind this feature</h3>
+<table class="models">
+  <thead><tr><th>model</th><th>provider</th>{headers}</tr></thead>
+  <tbody>{"".join(_model_row(feature, item) for item in models)}</tbody>
+</table>
+<p class="muted">Rates over the whole span, from summed counts; an output counts under the
+model first named among its events. On few outputs a difference may be chance.</p>"""
+
+
 def _primary_direction(item: FeatureReport, diagnosis: FeatureDiagnosis) -> str | None:
     """Whether the primary shape fires below or above its threshold (from its shape row)."""
     return next(
@@ -637,6 +733,7 @@ def _card(index: int, item: FeatureReport, colour: str, chart: str) -> str:
     {_funnel_block(item, chart)}
   </div>
   {_shapes_table(item.summary.feature, item.shapes)}
+  {_models_block(item.summary.feature, item.models)}
 </section>"""
 
 
