@@ -8,8 +8,10 @@ Hand-written vendor rows with bad values are rejected with the reason the contra
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -93,3 +95,69 @@ def test_adapter_keeps_every_row(adapter_build: tuple[str, Path], contract_log: 
             f"select count(*) from {STAGING_SCHEMA}.base_ai_events__events_checked"
         ).fetchone() or (None,)
     assert got == expected
+
+
+def _posthog_row(uuid: str, event: str, **props: object) -> dict[str, object]:
+    distinct_id = props.pop("distinct_id", "u1")
+    return {
+        "uuid": uuid,
+        "event": event,
+        "timestamp": datetime(2026, 10, 1, 9, 0, tzinfo=UTC),
+        "distinct_id": distinct_id,
+        "properties": json.dumps({"feature": "email_draft", **props}),
+        "_inserted_at": datetime(2026, 10, 1, 9, 5, tzinfo=UTC),
+    }
+
+
+def test_posthog_bad_values_are_rejected_with_their_reason(
+    tmp_path: Path, dbt_runner: DbtRunner
+) -> None:
+    """A PostHog value the contract cannot read is rejected for the contract's reason;
+    a failed generation keeps its HTTP status as its code; a span stays, unmapped."""
+    rows = [
+        _posthog_row("g-tokens", "$ai_generation", **{"$ai_input_tokens": "many"}),
+        _posthog_row("g-latency", "$ai_generation", **{"$ai_latency": "slow"}),
+        _posthog_row("g-no-user", "$ai_generation", distinct_id=None),
+        _posthog_row("g-failed", "$ai_generation", **{"$ai_is_error": True,
+                                                      "$ai_http_status": 429}),
+        _posthog_row("g-ok", "$ai_generation", **{"$ai_latency": 1.2345, "$ai_trace_id": "t1"}),
+        _posthog_row("span", "$ai_span", **{"$ai_trace_id": "t1", "$ai_span_id": "s1"}),
+        # a product event links to the generation through the trace id it carries
+        _posthog_row("insert", "output_inserted", **{"$ai_trace_id": "t1"}),
+        {**_posthog_row("no-feature", "draft_inserted"), "properties": "{}"},
+    ]  # fmt: skip
+    files = tmp_path / "posthog"
+    files.mkdir()
+    pq.write_table(pa.Table.from_pylist(rows), files / "events.parquet")
+    db = dbt_runner(
+        tmp_path / "build",
+        files / "events.parquet",
+        extra_args=QUICK_BUILD_EXCLUDES,
+        extra_vars={"ai_adoption_source_format": "posthog"},
+    ).db
+    with duckdb.connect(str(db), read_only=True) as con:
+        rejected = dict(
+            con.execute(
+                f"select event_id, rejection_reason from {STAGING_SCHEMA}."
+                "stg_ai_events__rejected_events"
+            ).fetchall()
+        )
+        kept = {
+            row[0]: row[1:]
+            for row in con.execute(
+                f"select event_id, action, output_id, error_code, latency_ms "
+                f"from {STAGING_SCHEMA}.stg_ai_events__events"
+            ).fetchall()
+        }
+    assert rejected == {
+        "g-tokens": "unparseable_input_tokens",
+        "g-latency": "unparseable_latency_ms",
+        "g-no-user": "missing_user_id",
+        "no-feature": "missing_feature",
+    }
+    assert kept == {
+        "g-failed": ("output_failed", None, "429", None),
+        "g-ok": ("output_generated", "t1", None, 1235),  # 1.2345 s, to the millisecond
+        "span": (None, "t1", None, None),
+        "insert": ("output_inserted", "t1", None, None),
+    }

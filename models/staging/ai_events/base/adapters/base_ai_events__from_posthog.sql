@@ -67,15 +67,17 @@ final as (
             when event = '$ai_feedback' then 'feedback_given'
             else cast(event as {{ text_type }})
         end as event_name,
-        -- the output an event is about: the team's own output_id, else the
-        -- generation's span, else its trace; a generation without any of them is
-        -- its own output. A failed generation produced none.
+        -- the output an event is about: the team's own output_id, else its trace
+        -- (the id a product event can carry too: the generations of one trace, an
+        -- agent's steps or a retry, are one output to the user), else the
+        -- generation's span; a generation without any of them is its own output.
+        -- A failed generation produced none.
         case
             when not is_failed_generation
                 then coalesce(
                     {{ ai_adoption_json_get(json, 'output_id') }},
-                    {{ ai_adoption_json_get(json, '$ai_span_id') }},
                     {{ ai_adoption_json_get(json, '$ai_trace_id') }},
+                    {{ ai_adoption_json_get(json, '$ai_span_id') }},
                     case when {{ is_generation }} then cast(uuid as {{ text_type }}) end
                 )
         end as output_id,
