@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping
+import subprocess
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
+
+from conftest import GENERATOR
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -102,3 +106,34 @@ def to_posthog(table: pa.Table) -> pa.Table:
         ]
     )
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+#: Each tracker's writer, by the value of var ai_adoption_source_format that reads it.
+WRITERS: dict[str, Callable[[pa.Table], pa.Table]] = {"posthog": to_posthog}
+
+
+def clean_log(out: Path, events: int, seed: int) -> Path:
+    """A generated log without malformed rows (each adapter's bad rows are tested apart)."""
+    subprocess.run(
+        [str(GENERATOR), "generate", "--out", str(out), "--events", str(events),
+         "--seed", str(seed), "--clean"],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return out
+
+
+def write_vendor_log(contract: Path, format_name: str, out: Path) -> Path:
+    """The contract log of folder ``contract`` in the tracker's shape, as one Parquet file."""
+    out.mkdir(parents=True)
+    table = pq.read_table(sorted(contract.glob("*.parquet")))
+    path = out / "events.parquet"
+    pq.write_table(WRITERS[format_name](table), path)
+    return path
+
+
+#: The engine suites build a small clean log through every adapter as far as the
+#: sessionized events: every typed value of every event, after the ledger's checks.
+ENGINE_EVENTS = 3_000
+ENGINE_SEED = 29
+ENGINE_SELECT: tuple[str, ...] = ("--select", "+int_ai_events_sessionized")
+ENGINE_TABLE: tuple[str, str] = ("main_ai_adoption_intermediate", "int_ai_events_sessionized")

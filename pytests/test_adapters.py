@@ -9,8 +9,6 @@ Hand-written vendor rows with bad values are rejected with the reason the contra
 from __future__ import annotations
 
 import json
-import subprocess
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,8 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from adapter_fixtures import to_posthog
-from conftest import GENERATOR, QUICK_BUILD_EXCLUDES, DbtRunner
+from adapter_fixtures import WRITERS, clean_log, write_vendor_log
+from conftest import QUICK_BUILD_EXCLUDES, DbtRunner
 from incremental_checks import COMPARED, MART_SCHEMA, STAGING_SCHEMA, table_differences
 
 EVENTS = 15_000
@@ -31,7 +29,6 @@ TABLES: tuple[tuple[str, str], ...] = (
     *(entry for entry in COMPARED if entry[1] != "stg_ai_events__rejected_events"),
     (MART_SCHEMA, "fct_ai_event_quality_daily"),
 )
-ADAPTERS: dict[str, Callable[[pa.Table], pa.Table]] = {"posthog": to_posthog}
 #: The staged events keep the name an event arrived with, and a tracker names its own LLM
 #: events (PostHog's $ai_generation): that name is the one column allowed to differ.
 LEFT_OUT: tuple[str, ...] = ("event_name",)
@@ -39,14 +36,7 @@ LEFT_OUT: tuple[str, ...] = ("event_name",)
 
 @pytest.fixture(scope="module")
 def contract_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A clean generated log (no malformed rows: each adapter's bad rows are tested apart)."""
-    out = tmp_path_factory.mktemp("adapters") / "contract"
-    subprocess.run(
-        [str(GENERATOR), "generate", "--out", str(out), "--events", str(EVENTS),
-         "--seed", str(SEED), "--clean"],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    return out
+    return clean_log(tmp_path_factory.mktemp("adapters") / "contract", EVENTS, SEED)
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +48,16 @@ def contract_build(contract_log: Path, dbt_runner: DbtRunner) -> Path:
     ).db
 
 
-@pytest.fixture(scope="module", params=sorted(ADAPTERS))
+@pytest.fixture(scope="module", params=sorted(WRITERS))
 def adapter_build(
     request: pytest.FixtureRequest, contract_log: Path, dbt_runner: DbtRunner
 ) -> tuple[str, Path]:
     """The same log in the tracker's shape, built with the tracker's adapter."""
     format_name: str = request.param
-    vendor = contract_log.parent / format_name
-    vendor.mkdir()
-    table = pq.read_table(sorted(contract_log.glob("*.parquet")))
-    pq.write_table(ADAPTERS[format_name](table), vendor / "events.parquet")
+    vendor = write_vendor_log(contract_log, format_name, contract_log.parent / format_name)
     run = dbt_runner(
         contract_log.parent / f"{format_name}-build",
-        vendor / "events.parquet",
+        vendor,
         extra_args=QUICK_BUILD_EXCLUDES,
         extra_vars={"ai_adoption_source_format": format_name},
     )

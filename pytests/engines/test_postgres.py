@@ -45,6 +45,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from adapter_fixtures import (
+    ENGINE_EVENTS,
+    ENGINE_SEED,
+    ENGINE_SELECT,
+    ENGINE_TABLE,
+    WRITERS,
+    clean_log,
+    write_vendor_log,
+)
 from conftest import (
     QUICK_BUILD_EXCLUDES,
     REPO,
@@ -105,6 +114,7 @@ SOURCE_TYPES = {
     "INTEGER": "integer",
     "BOOLEAN": "boolean",
     "DATE": "date",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
 }
 #: PostgreSQL types of exported columns and the Arrow (hence DuckDB) type each becomes.
 #: Any other type (numeric, say) fails the export: the marts must not hold one.
@@ -597,6 +607,41 @@ def test_sample_tables_equal_the_duckdb_build(
 ) -> None:
     """Every table built from the sample is the same on PostgreSQL as on DuckDB."""
     problems = table_differences(sample_builds.postgres, sample_builds.duckdb, schema, table)
+    assert not problems, "\n".join(problems)
+
+
+# ---- trackers' exports through their adapters ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def adapter_reference(tmp_path_factory: pytest.TempPathFactory, dbt_runner: DbtRunner) -> Path:
+    """A clean log in the contract's shape; its DuckDB build is next to it (duckdb/)."""
+    root = tmp_path_factory.mktemp("pg-adapters")
+    contract = clean_log(root / "contract", ENGINE_EVENTS, ENGINE_SEED)
+    dbt_runner(root / "duckdb", contract / "*.parquet", extra_args=(*NO_TESTS, *ENGINE_SELECT))
+    return contract
+
+
+@pytest.mark.parametrize("format_name", sorted(WRITERS))
+def test_adapter_events_equal_the_duckdb_contract_build(
+    tmp_path: Path, pg_server: PgServer, adapter_reference: Path, format_name: str
+) -> None:
+    """The log in a tracker's shape, loaded into PostgreSQL and read through the tracker's
+    adapter, gives every event as the contract's DuckDB build does."""
+    vendor = write_vendor_log(adapter_reference, format_name, tmp_path / format_name)
+    database = pg_server.create_database(f"ai_adoption_{format_name}")
+    load_events(pg_server, database, vendor, replace=True)
+    run_pg_dbt(
+        pg_server,
+        database,
+        tmp_path / "dbt",
+        "build",
+        extra_args=(*NO_TESTS, *ENGINE_SELECT),
+        extra_vars={"ai_adoption_source_format": format_name},
+    )
+    built = export_tables(pg_server, database, [ENGINE_TABLE], tmp_path / "pg.duckdb")
+    reference = adapter_reference.parent / "duckdb" / "warehouse.duckdb"
+    problems = table_differences(built, reference, *ENGINE_TABLE)
     assert not problems, "\n".join(problems)
 
 

@@ -35,6 +35,15 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
+from adapter_fixtures import (
+    ENGINE_EVENTS,
+    ENGINE_SEED,
+    ENGINE_SELECT,
+    ENGINE_TABLE,
+    WRITERS,
+    clean_log,
+    write_vendor_log,
+)
 from conftest import (
     DbtRun,
     Warehouse,
@@ -336,6 +345,39 @@ def test_sample_ledger_equals_the_duckdb_build(spark_sample: tuple[Path, Path]) 
         source_rows = sum(1 for _ in handle) - 1
     assert len(rows[0]) == source_rows
     assert rows[0] == rows[1]
+
+
+# ---- trackers' exports through their adapters ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def adapter_reference(tmp_path_factory: pytest.TempPathFactory, dbt_runner: Any) -> Path:
+    """A clean log in the contract's shape; its DuckDB build is next to it (duckdb/)."""
+    root = tmp_path_factory.mktemp("spark-adapters")
+    contract = clean_log(root / "contract", ENGINE_EVENTS, ENGINE_SEED)
+    dbt_runner(root / "duckdb", contract / "*.parquet", extra_args=(*NO_TESTS, *ENGINE_SELECT))
+    return contract
+
+
+@pytest.mark.parametrize("format_name", sorted(WRITERS))
+def test_adapter_events_equal_the_duckdb_contract_build(
+    tmp_path: Path, adapter_reference: Path, format_name: str
+) -> None:
+    """The log in a tracker's shape, read on Spark through the tracker's adapter, gives
+    every event as the contract's DuckDB build does."""
+    vendor = write_vendor_log(adapter_reference, format_name, tmp_path / format_name)
+    spark_dir = tmp_path / "spark"
+    load_events(spark_dir, vendor)
+    run_spark_dbt(
+        spark_dir,
+        "build",
+        extra_args=(*NO_TESTS, *ENGINE_SELECT),
+        extra_vars={"ai_adoption_source_format": format_name},
+    )
+    built = read_spark_tables(spark_dir, tmp_path / "spark.duckdb", schemas=(ENGINE_TABLE[0],))
+    reference = adapter_reference.parent / "duckdb" / "warehouse.duckdb"
+    problems = table_differences(built, reference, *ENGINE_TABLE)
+    assert not problems, "\n".join(problems)
 
 
 # ---- the keyed id hash --------------------------------------------------------------------
