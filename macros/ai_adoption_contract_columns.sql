@@ -32,16 +32,51 @@
 {% endmacro %}
 
 
+{#- A team's own dimensions (var ai_adoption_passthrough_columns): source
+    columns or `properties` keys, carried as text from the ledger to each
+    output and session (dim_ai_output_dimensions, dim_ai_session_dimensions).
+    Each name must be a lower-case identifier and no column the package
+    already has. -#}
+{% macro ai_adoption_passthrough_columns() %}
+    {%- set names = var('ai_adoption_passthrough_columns') -%}
+    {%- if names is string or names is mapping or names is not iterable -%}
+        {{ exceptions.raise_compiler_error(
+            "var ai_adoption_passthrough_columns must be a list of names, such as "
+            ~ "[plan_tier, platform]; got " ~ names ~ "."
+        ) }}
+    {%- endif -%}
+    {%- set taken = ai_adoption_required_columns() + (ai_adoption_optional_columns().keys() | list) + [
+        'properties', 'action', 'stage', 'requires_output_id', 'rejection_reason', 'copy_rank',
+        'effective_loaded_at', 'load_partition_date', 'is_duplicate', 'session_key', 'pair_bucket',
+    ] -%}
+    {%- for name in names -%}
+        {%- if name is not string or not modules.re.match('^[a-z][a-z0-9_]*$', name) -%}
+            {{ exceptions.raise_compiler_error(
+                "var ai_adoption_passthrough_columns: '" ~ name ~ "' is not a lower-case name "
+                ~ "(letters, digits and _, starting with a letter)."
+            ) }}
+        {%- elif name in taken or name.startswith('raw_') -%}
+            {{ exceptions.raise_compiler_error(
+                "var ai_adoption_passthrough_columns: '" ~ name ~ "' is a column the package "
+                ~ "already has; list only a team's own columns or properties keys."
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(names | list) }}
+{% endmacro %}
+
+
 {#- The optional columns an event carries unchanged from the ledger to the
     sessionized events: every optional column but the load time and the keys,
-    which the models between derive or hash. In the contract's order. -#}
+    which the models between derive or hash, in the contract's order; then a
+    team's own dimensions. -#}
 {% macro ai_adoption_payload_columns() %}
     {%- set keys = ['loaded_at', 'session_id', 'account_id', 'output_id', 'job_key'] -%}
     {%- set payload = [] -%}
     {%- for name in ai_adoption_optional_columns() if name not in keys -%}
         {%- do payload.append(name) -%}
     {%- endfor -%}
-    {{ return(payload) }}
+    {{ return(payload + ai_adoption_passthrough_columns()) }}
 {% endmacro %}
 
 

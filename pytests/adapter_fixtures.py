@@ -41,7 +41,7 @@ POSTHOG_COLUMNS: Mapping[str, str] = {
 }
 
 
-def _team_actions() -> dict[str, str]:
+def team_actions() -> dict[str, str]:
     """The action map seed: a team's event name -> the canonical action it means."""
     with (SEEDS / "ai_adoption_action_map.csv").open(newline="", encoding="utf-8") as handle:
         return {row["event_name"]: row["action"] for row in csv.DictReader(handle)}
@@ -63,7 +63,7 @@ def to_posthog(table: pa.Table) -> pa.Table:
     """The rows as PostHog's events table exports them: LLM calls as ``$ai_generation``
     (``$ai_is_error`` for a failure), feedback as ``$ai_feedback``, every other event
     under its own name, and the contract's other columns as event properties."""
-    actions = _team_actions()
+    actions = team_actions()
     rows: list[dict[str, Any]] = []
     for row in table.to_pylist():
         action = actions.get(row["event_name"], row["event_name"])

@@ -32,6 +32,7 @@ EXPECTED_MARTS = frozenset(
         "fct_ai_outputs",
         "fct_ai_sessions",
         "fct_ai_feature_daily",
+        "fct_ai_feature_model_daily",
         "fct_ai_usage_signals",
         "fct_ai_failure_shapes",
         "fct_ai_feature_diagnosis",

@@ -16,6 +16,7 @@
 {%- set baseline_sessions = 2 -%}
 {#- Events of one output in the order they happened (event_id breaks ties). -#}
 {%- set event_order = ['occurred_at', 'event_id'] -%}
+{%- set passthrough = ai_adoption_passthrough_columns() -%}
 
 with
 
@@ -78,6 +79,9 @@ output_events as (
         rating,
         model,
         provider
+        {%- for name in passthrough %},
+            {{ name }}
+        {%- endfor %}
     from {{ ref('int_ai_events_sessionized') }}
     {%- if is_incremental() %}
         where
@@ -127,6 +131,10 @@ rolled_up as (
         -- its generation, but a tracker may log them on a later event only
         {{ ai_adoption_first_by('model', event_order, 'model is not null') }} as model,
         {{ ai_adoption_first_by('provider', event_order, 'provider is not null') }} as provider,
+        {#- a team's own dimension: the first value the output's events name #}
+        {%- for name in passthrough %}
+            {{ ai_adoption_first_by(name, event_order, name ~ ' is not null') }} as {{ name }},
+        {%- endfor %}
         cast(
             sum(
                 case when action in ('output_generated', 'output_regenerated') then input_tokens end
@@ -253,6 +261,9 @@ outputs as (
         seconds_to_decision,
         {{ ai_adoption_seconds_between('generated_at', 'first_action_at') }} as seconds_to_first_action,
         rating,
+        {%- for name in passthrough %}
+            {{ name }},
+        {%- endfor %}
         last_loaded_at
     from judged
     {%- if is_incremental() %}

@@ -13,6 +13,7 @@
 {%- set rage_seconds = var('ai_adoption_rage_prompt_seconds') -%}
 {#- Events of one session in the order they happened (event_id breaks ties). -#}
 {%- set event_order = ['occurred_at', 'event_id'] -%}
+{%- set passthrough = ai_adoption_passthrough_columns() -%}
 
 with
 
@@ -35,6 +36,9 @@ events as (
         sessionized.entry_point,
         sessionized.context_source,
         sessionized.context_chars
+        {%- for name in passthrough %},
+            sessionized.{{ name }}
+        {%- endfor %}
     from {{ ref('int_ai_events_sessionized') }} as sessionized
     {{ ai_adoption_changed_pairs_join('sessionized') }}
 
@@ -136,6 +140,10 @@ session_events as (
         min(occurred_at) as started_at,
         max(occurred_at) as ended_at,
         {{ ai_adoption_first_by('entry_point', event_order, 'entry_point is not null') }} as entry_point,
+        {#- a team's own dimension: the first value the session's events name #}
+        {%- for name in passthrough %}
+            {{ ai_adoption_first_by(name, event_order, name ~ ' is not null') }} as {{ name }},
+        {%- endfor %}
         count(case when action = 'feature_opened' then 1 end) as open_count,
         count(case when action = 'prompt_submitted' then 1 end) as prompt_count,
         count(case when action = 'prompt_help_requested' then 1 end) as prompt_help_count,

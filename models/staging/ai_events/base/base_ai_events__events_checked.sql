@@ -12,8 +12,12 @@
 {%- set numeric = ai_adoption_numeric_columns() -%}
 {%- set lowered = ['entry_point', 'context_source', 'correction_type'] -%}
 {%- set raw_columns = ai_adoption_required_columns() + (optional.keys() | list) -%}
+{#- a team's own dimensions are read like the contract's columns, kept as
+    trimmed text, and never checked: they are labels, not measures -#}
+{%- set passthrough = ai_adoption_passthrough_columns() -%}
+{%- set read_columns = raw_columns + passthrough -%}
 {%- set typed_columns = ai_adoption_required_columns() + (optional.keys() | list)
-    + ['action', 'stage', 'requires_output_id'] -%}
+    + ['action', 'stage', 'requires_output_id'] + passthrough -%}
 {%- set min_occurred_at = 'cast(' ~ ai_adoption_literal(var('ai_adoption_min_occurred_at')) ~ ' as '
     ~ ai_adoption_type('timestamp') ~ ')' -%}
 {#- Runs read the source itself, so that a column already in the contract's
@@ -24,7 +28,7 @@
 {%- set unit_test = (text_view | string).startswith('__dbt__cte__') -%}
 {%- if unit_test -%}
     {%- set source_types = {} -%}
-    {%- for name in raw_columns + ['properties'] -%}
+    {%- for name in read_columns + ['properties'] -%}
         {%- do source_types.update({name: ''}) -%}
     {%- endfor -%}
 {%- else -%}
@@ -36,7 +40,7 @@
 {%- set timestamp_type = ai_adoption_type('timestamp') -%}
 {#- Each contract column as it arrived, as text (SQL over source_rows). -#}
 {%- set raw_text = {} -%}
-{%- for name in raw_columns -%}
+{%- for name in read_columns -%}
     {%- do raw_text.update({name: ai_adoption_source_text(name, present, properties_json, 'src_')}) -%}
 {%- endfor -%}
 {%- set skip_old_rows = '' -%}
@@ -57,7 +61,7 @@ with
 source_rows as {{ ai_adoption_materialized_cte() }}(
 
     select
-        {%- for name in present if name in raw_columns or name == 'properties' %}
+        {%- for name in present if name in read_columns or name == 'properties' %}
             {{ name }} as src_{{ name }},
         {%- endfor %}
         {{ ai_adoption_properties_json('properties', 'properties' in present) }} as properties_json
@@ -145,6 +149,9 @@ typed as (
             {%- else %}
                 nullif(trim({{ raw_text[name] }}), '') as {{ name }},
             {%- endif %}
+        {%- endfor %}
+        {%- for name in passthrough %}
+            nullif(trim({{ raw_text[name] }}), '') as {{ name }},
         {%- endfor %}
         -- text on every engine, as the typed values (seeds may load as varchar)
         cast(action_map.action as {{ ai_adoption_type('string') }}) as action,

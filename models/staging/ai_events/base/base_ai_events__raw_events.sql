@@ -34,7 +34,7 @@ with_properties as {{ ai_adoption_materialized_cte() }}(
 as_text as (
 
     select
-        {%- for name in ai_adoption_optional_columns() %}
+        {%- for name in (ai_adoption_optional_columns().keys() | list) + ai_adoption_passthrough_columns() %}
             {{ ai_adoption_source_text(name, present, properties_json) }} as {{ name }},
         {%- endfor %}
         {%- for name in ai_adoption_required_columns() %}
