@@ -80,3 +80,24 @@
         'net_rating': ratio('positive_ratings - negative_ratings', 'outputs_with_feedback'),
     }) }}
 {% endmacro %}
+
+
+{#- The select list of every output measure over a group of outputs: the
+    counts above, then the latency percentiles (not additive: each grain
+    computes its own). A fragment for a grouped select. -#}
+{% macro ai_adoption_output_measure_columns() -%}
+    {%- for column, expression in ai_adoption_output_counts().items() %}
+        {{ expression }} as {{ column }},
+    {%- endfor %}
+        {{ ai_adoption_percentile('latency_ms', 0.5) }} as latency_p50_ms,
+        {{ ai_adoption_percentile('latency_ms', 0.9) }} as latency_p90_ms
+{%- endmacro %}
+
+
+{#- The select list of every output ratio, over a row of the counts above;
+    the last item of a select. -#}
+{% macro ai_adoption_output_ratio_columns() -%}
+    {%- for column, expression in ai_adoption_output_ratios().items() %}
+        {{ expression }} as {{ column }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}

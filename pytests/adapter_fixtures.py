@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from conftest import GENERATOR
+from incremental_checks import table_differences
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -137,3 +138,21 @@ ENGINE_EVENTS = 3_000
 ENGINE_SEED = 29
 ENGINE_SELECT: tuple[str, ...] = ("--select", "+int_ai_events_sessionized")
 ENGINE_TABLE: tuple[str, str] = ("main_ai_adoption_intermediate", "int_ai_events_sessionized")
+
+
+def engine_reference(root: Path, build: Callable[..., Any]) -> Path:
+    """A clean log in the contract's shape under ``root``/contract, and its DuckDB build as
+    far as the sessionized events under ``root``/duckdb (``build`` is the dbt_runner)."""
+    contract = clean_log(root / "contract", ENGINE_EVENTS, ENGINE_SEED)
+    build(
+        root / "duckdb",
+        contract / "*.parquet",
+        extra_args=("--exclude-resource-type", "test", "unit_test", *ENGINE_SELECT),
+    )
+    return contract
+
+
+def engine_differences(contract: Path, built: Path) -> list[str]:
+    """How an engine's sessionized events differ from the DuckDB build next to ``contract``."""
+    reference = contract.parent / "duckdb" / "warehouse.duckdb"
+    return table_differences(built, reference, *ENGINE_TABLE)

@@ -77,7 +77,8 @@ def test_each_output_carries_its_generations_dimensions(build: Path) -> None:
             """
         ).fetchall()
     assert len(rows) > 100
-    wrong = [row for row in rows if (row[2], row[3]) != (plan_tier(row[1]), prompt_template(row[0]))]
+    expected = {row[0]: (plan_tier(row[1]), prompt_template(row[0])) for row in rows}
+    wrong = [row for row in rows if (row[2], row[3]) != expected[row[0]]]
     assert wrong == []
 
 

@@ -26,7 +26,7 @@
     'return_eligible_sessions', 'returned_sessions', 'second_use_eligible_users', 'second_use_users',
     'copy_out_users', 'copy_out_then_gone_users',
 ]) -%}
-{%- set output_counts = ai_adoption_output_counts() -%}
+{%- set output_counts = ai_adoption_output_counts().keys() | list -%}
 
 with
 
@@ -153,12 +153,8 @@ output_counts as (
         feature,
         period_grain,
         metric_date,
-        {#- every output measure, as ai_adoption_output_measures defines it #}
-        {%- for column, expression in output_counts.items() %}
-            {{ expression }} as {{ column }},
-        {%- endfor %}
-        {{ ai_adoption_percentile('latency_ms', 0.5) }} as latency_p50_ms,
-        {{ ai_adoption_percentile('latency_ms', 0.9) }} as latency_p90_ms
+        -- every output measure, as macros/ai_adoption_output_measures.sql defines it
+        {{ ai_adoption_output_measure_columns() }}
     from outputs
     group by 1, 2, 3
 
@@ -229,9 +225,7 @@ final as (
         {{ ai_adoption_ratio('manual_context_sessions', 'sessions_with_prompt') }} as manual_context_rate,
         {{ ai_adoption_ratio('rage_prompt_sessions', 'sessions_with_prompt') }} as rage_prompt_rate,
         {{ ai_adoption_ratio('top_decile_user_outputs', 'outputs_generated') }} as top_decile_output_share,
-        {%- for column, expression in ai_adoption_output_ratios().items() %}
-            {{ expression }} as {{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ ai_adoption_output_ratio_columns() }}
     from joined
 
 )

@@ -46,12 +46,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from adapter_fixtures import (
-    ENGINE_EVENTS,
-    ENGINE_SEED,
     ENGINE_SELECT,
     ENGINE_TABLE,
     WRITERS,
-    clean_log,
+    engine_differences,
+    engine_reference,
     write_vendor_log,
 )
 from conftest import (
@@ -615,11 +614,7 @@ def test_sample_tables_equal_the_duckdb_build(
 
 @pytest.fixture(scope="module")
 def adapter_reference(tmp_path_factory: pytest.TempPathFactory, dbt_runner: DbtRunner) -> Path:
-    """A clean log in the contract's shape; its DuckDB build is next to it (duckdb/)."""
-    root = tmp_path_factory.mktemp("pg-adapters")
-    contract = clean_log(root / "contract", ENGINE_EVENTS, ENGINE_SEED)
-    dbt_runner(root / "duckdb", contract / "*.parquet", extra_args=(*NO_TESTS, *ENGINE_SELECT))
-    return contract
+    return engine_reference(tmp_path_factory.mktemp("pg-adapters"), dbt_runner)
 
 
 @pytest.mark.parametrize("format_name", sorted(WRITERS))
@@ -640,8 +635,7 @@ def test_adapter_events_equal_the_duckdb_contract_build(
         extra_vars={"ai_adoption_source_format": format_name},
     )
     built = export_tables(pg_server, database, [ENGINE_TABLE], tmp_path / "pg.duckdb")
-    reference = adapter_reference.parent / "duckdb" / "warehouse.duckdb"
-    problems = table_differences(built, reference, *ENGINE_TABLE)
+    problems = engine_differences(adapter_reference, built)
     assert not problems, "\n".join(problems)
 
 

@@ -36,12 +36,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from adapter_fixtures import (
-    ENGINE_EVENTS,
-    ENGINE_SEED,
     ENGINE_SELECT,
     ENGINE_TABLE,
     WRITERS,
-    clean_log,
+    engine_differences,
+    engine_reference,
     write_vendor_log,
 )
 from conftest import (
@@ -352,11 +351,7 @@ def test_sample_ledger_equals_the_duckdb_build(spark_sample: tuple[Path, Path]) 
 
 @pytest.fixture(scope="module")
 def adapter_reference(tmp_path_factory: pytest.TempPathFactory, dbt_runner: Any) -> Path:
-    """A clean log in the contract's shape; its DuckDB build is next to it (duckdb/)."""
-    root = tmp_path_factory.mktemp("spark-adapters")
-    contract = clean_log(root / "contract", ENGINE_EVENTS, ENGINE_SEED)
-    dbt_runner(root / "duckdb", contract / "*.parquet", extra_args=(*NO_TESTS, *ENGINE_SELECT))
-    return contract
+    return engine_reference(tmp_path_factory.mktemp("spark-adapters"), dbt_runner)
 
 
 @pytest.mark.parametrize("format_name", sorted(WRITERS))
@@ -375,8 +370,7 @@ def test_adapter_events_equal_the_duckdb_contract_build(
         extra_vars={"ai_adoption_source_format": format_name},
     )
     built = read_spark_tables(spark_dir, tmp_path / "spark.duckdb", schemas=(ENGINE_TABLE[0],))
-    reference = adapter_reference.parent / "duckdb" / "warehouse.duckdb"
-    problems = table_differences(built, reference, *ENGINE_TABLE)
+    problems = engine_differences(adapter_reference, built)
     assert not problems, "\n".join(problems)
 
 

@@ -8,7 +8,6 @@
     several), so the session measures, the session handoff rate and the
     return rate among them, stay in fct_ai_feature_daily; the handoff here
     is the outputs' own (output_handoff_rate). -#}
-{%- set output_counts = ai_adoption_output_counts() -%}
 
 with
 
@@ -26,12 +25,8 @@ model_days as (
         model,
         generated_date as activity_date,
         count(distinct user_id) as users,
-        {#- every output measure, as ai_adoption_output_measures defines it #}
-        {%- for column, expression in output_counts.items() %}
-            {{ expression }} as {{ column }},
-        {%- endfor %}
-        {{ ai_adoption_percentile('latency_ms', 0.5) }} as latency_p50_ms,
-        {{ ai_adoption_percentile('latency_ms', 0.9) }} as latency_p90_ms
+        -- every output measure, as macros/ai_adoption_output_measures.sql defines it
+        {{ ai_adoption_output_measure_columns() }}
     from outputs
     group by 1, 2, 3, 4
 
@@ -46,9 +41,7 @@ final as (
             'feature', "coalesce(provider, '')", "coalesce(model, '')", 'activity_date'
         ]) }} as feature_model_day_key,
         *,
-        {%- for column, expression in ai_adoption_output_ratios().items() %}
-            {{ expression }} as {{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ ai_adoption_output_ratio_columns() }}
     from model_days
 
 )
