@@ -77,9 +77,9 @@ def table_differences(
     try:
         con.execute(f"attach '{left}' as lhs (read_only)")
         con.execute(f"attach '{right}' as rhs (read_only)")
-        columns = _columns(con, "lhs", schema, table)
-        assert columns == _columns(con, "rhs", schema, table), f"{table}: other columns"
-        columns = [(name, kind) for name, kind in columns if name not in left_out]
+        columns = [c for c in _columns(con, "lhs", schema, table) if c[0] not in left_out]
+        others = [c for c in _columns(con, "rhs", schema, table) if c[0] not in left_out]
+        assert columns == others, f"{table}: other columns"
         exact = [f'"{name}"' for name, kind in columns if kind not in ("DOUBLE", "FLOAT")]
         listed = ", ".join(f'"{name}"' for name, _ in columns)
         key = ", ".join(exact)
