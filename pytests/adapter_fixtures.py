@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+import zlib
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,103 @@ def to_posthog(table: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+#: The events of Segment's AI Copilot spec (the name as sent) an action is written as.
+SEGMENT_SPEC_EVENTS: Mapping[str, str] = {
+    "prompt_submitted": "Message Sent",
+    "output_generated": "Message Received",
+    "feedback_given": "Feedback Submitted",
+}
+#: Contract columns that become a column of the Segment row, not a property.
+SEGMENT_COLUMNS: frozenset[str] = frozenset(
+    {"event_id", "occurred_at", "loaded_at", "user_id", "account_id", "output_id"}
+)
+#: The device clock of every call runs this far behind, and a call is sent and received
+#: this long after it was made: Segment's timestamp corrects the skew.
+_SKEW = timedelta(seconds=2)
+_IN_FLIGHT = timedelta(milliseconds=500)
+
+
+def _is_anonymous(user_id: str) -> bool:
+    """About one user in five never identifies: their calls carry only an anonymous id."""
+    return zlib.crc32(user_id.encode()) % 5 == 0
+
+
+def _anonymous_id(user_id: str) -> str:
+    """The anonymous id an identified user's device sends along with the user id."""
+    return f"ajs-{zlib.crc32(user_id.encode()):08x}"
+
+
+def to_segment(table: pa.Table) -> pa.Table:
+    """The rows as Segment's warehouse tracks table holds them, the call's properties
+    gathered into one JSON column: prompts, outputs and feedback as the AI Copilot spec's
+    Message Sent, Message Received and Feedback Submitted (the event slugged, as the
+    warehouse writes it; its name as sent in event_text), the output under the spec's
+    ``messageId`` property, the account as ``context.groupId``, some users anonymous
+    only, and the contract's other columns as properties."""
+    actions = team_actions()
+    rows: list[dict[str, Any]] = []
+    for row in table.to_pylist():
+        action = actions.get(row["event_name"], row["event_name"])
+        name = SEGMENT_SPEC_EVENTS.get(action, row["event_name"])
+        props = _properties(row)
+        for column in table.column_names:
+            value = row[column]
+            if column in SEGMENT_COLUMNS or column in ("event_name", "properties") or value is None:
+                continue
+            props[column] = value
+        if row["output_id"] is not None:
+            # the user's own message is no output: the spec's messageId would not say it
+            props["output_id" if name == "Message Sent" else "messageId"] = row["output_id"]
+        occurred = _utc(row["occurred_at"])
+        assert occurred is not None
+        loaded = row["loaded_at"].replace(tzinfo=UTC) if row["loaded_at"] is not None else None
+        received = occurred + _IN_FLIGHT if loaded is None else min(occurred + _IN_FLIGHT, loaded)
+        anonymous = _is_anonymous(row["user_id"])
+        rows.append(
+            {
+                "id": row["event_id"],
+                "event": name.lower().replace(" ", "_"),
+                "event_text": name,
+                "user_id": None if anonymous else row["user_id"],
+                "anonymous_id": row["user_id"] if anonymous else _anonymous_id(row["user_id"]),
+                "timestamp": occurred,
+                "original_timestamp": occurred - _SKEW,
+                "sent_at": occurred - _SKEW + _IN_FLIGHT,
+                "received_at": received,
+                "uuid_ts": loaded,
+                "context_group_id": row["account_id"],
+                "context_library_name": "analytics-python",
+                "context_library_version": "2.3.3",
+                "properties": json.dumps(props, sort_keys=True),
+            }
+        )
+    timestamp = pa.timestamp("us", tz="UTC")
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            ("event", pa.string()),
+            ("event_text", pa.string()),
+            ("user_id", pa.string()),
+            ("anonymous_id", pa.string()),
+            ("timestamp", timestamp),
+            ("original_timestamp", timestamp),
+            ("sent_at", timestamp),
+            ("received_at", timestamp),
+            ("uuid_ts", timestamp),
+            ("context_group_id", pa.string()),
+            ("context_library_name", pa.string()),
+            ("context_library_version", pa.string()),
+            ("properties", pa.string()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
 #: Each tracker's writer, by the value of var ai_adoption_source_format that reads it.
-WRITERS: dict[str, Callable[[pa.Table], pa.Table]] = {"posthog": to_posthog}
+WRITERS: dict[str, Callable[[pa.Table], pa.Table]] = {
+    "posthog": to_posthog,
+    "segment": to_segment,
+}
 
 
 def clean_log(out: Path, events: int, seed: int) -> Path:

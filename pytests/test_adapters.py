@@ -30,7 +30,8 @@ TABLES: tuple[tuple[str, str], ...] = (
     (MART_SCHEMA, "fct_ai_event_quality_daily"),
 )
 #: The staged events keep the name an event arrived with, and a tracker names its own LLM
-#: events (PostHog's $ai_generation): that name is the one column allowed to differ.
+#: events (PostHog's $ai_generation, Segment's AI Copilot spec's Message Received): that name
+#: is the one column allowed to differ.
 LEFT_OUT: tuple[str, ...] = ("event_name",)
 
 
@@ -148,3 +149,105 @@ def test_posthog_bad_values_are_rejected_with_their_reason(
         "span": (None, "t1", None, None),
         "insert": ("output_inserted", "t1", None, None),
     }
+
+
+def _segment_row(call_id: str, event: str, /, **props: object) -> dict[str, object]:
+    """A Segment track call as a row: the snake-cased raw call (message_id, no uuid_ts)."""
+    user_id = props.pop("user_id", "u1")
+    anonymous_id = props.pop("anonymous_id", "ajs-1")
+    group_id = props.pop("context_group_id", None)
+    return {
+        "message_id": call_id,
+        "event": event,
+        "user_id": user_id,
+        "anonymous_id": anonymous_id,
+        "timestamp": datetime(2026, 10, 1, 9, 0, tzinfo=UTC),
+        "original_timestamp": datetime(2026, 10, 1, 8, 59, 58, tzinfo=UTC),
+        "sent_at": datetime(2026, 10, 1, 8, 59, 59, tzinfo=UTC),
+        "received_at": datetime(2026, 10, 1, 9, 0, 1, tzinfo=UTC),
+        "context_group_id": group_id,
+        "properties": json.dumps({"feature": "chat_assist", **props}),
+    }
+
+
+def test_segment_bad_values_are_rejected_with_their_reason(
+    tmp_path: Path, dbt_runner: DbtRunner
+) -> None:
+    """A Segment value the contract cannot read is rejected for the contract's reason; the
+    AI Copilot spec's events take their actions and their messageId as the output, in the
+    call's spelling and the warehouse's; an anonymous call is its anonymous id's."""
+    rows = [
+        _segment_row("tokens", "Message Received", messageId="m1", input_tokens="many"),
+        _segment_row("no-user", "Message Received", messageId="m2", user_id=None,
+                     anonymous_id=None),
+        # an empty user id is no user id: the anonymous id is taken
+        _segment_row("blank-user", "Message Received", messageId="m3", user_id=" ",
+                     anonymous_id="ajs-7"),
+        {**_segment_row("no-feature", "draft_inserted"), "properties": "{}"},
+        # the feature cannot be read from properties that are not JSON
+        {**_segment_row("bad-json", "Message Received"), "properties": '{"feature": '},
+        # the contract's rating is -1, 0 or 1; the spec's has no fixed scale
+        _segment_row("rating-5", "Feedback Submitted", messageId="m1", rating=5),
+        # a rating of a whole conversation names no output
+        _segment_row("rating-chat", "Feedback Submitted", conversationId="c1", rating=1),
+        _segment_row("reply", "Message Received", messageId="m1", conversationId="c1",
+                     model="gpt-4.1-mini", input_tokens=812, user_id=None,
+                     anonymous_id="ajs-9", context_group_id="acct-9"),
+        _segment_row("reply-no-id", "message_received", account_id="acct-own",
+                     context_group_id="acct-9"),
+        _segment_row("image", "Media Generated", messageId="m4", type="image"),
+        _segment_row("prompt", "Message Sent", messageId="user-msg-1", conversationId="c1"),
+        _segment_row("rating-ok", "feedback_submitted", message_id="m1", rating=1),
+        # a product event links to the copilot's message through the warehouse's message_id
+        _segment_row("insert", "draft_inserted", message_id="m1"),
+        _segment_row("tool", "Tool Invoked", messageId="m1", type="search"),
+    ]  # fmt: skip
+    files = tmp_path / "segment"
+    files.mkdir()
+    pq.write_table(pa.Table.from_pylist(rows), files / "tracks.parquet")
+    db = dbt_runner(
+        tmp_path / "build",
+        files / "tracks.parquet",
+        extra_args=QUICK_BUILD_EXCLUDES,
+        extra_vars={
+            "ai_adoption_source_format": "segment",
+            "ai_adoption_event_map": {"draft_inserted": "output_inserted"},
+        },
+    ).db
+    with duckdb.connect(str(db), read_only=True) as con:
+        rejected = dict(
+            con.execute(
+                f"select event_id, rejection_reason from {STAGING_SCHEMA}."
+                "stg_ai_events__rejected_events"
+            ).fetchall()
+        )
+        kept = {
+            row[0]: row[1:]
+            for row in con.execute(
+                f"select event_id, action, output_id, user_id, account_id, input_tokens "
+                f"from {STAGING_SCHEMA}.stg_ai_events__events"
+            ).fetchall()
+        }
+        (loaded,) = con.execute(
+            f"select distinct loaded_at from {STAGING_SCHEMA}.stg_ai_events__events"
+        ).fetchone() or (None,)
+    assert rejected == {
+        "tokens": "unparseable_input_tokens",
+        "no-user": "missing_user_id",
+        "no-feature": "missing_feature",
+        "bad-json": "missing_feature",
+        "rating-5": "rating_out_of_range",
+        "rating-chat": "missing_output_id",
+    }
+    assert kept == {
+        "reply": ("output_generated", "m1", "ajs-9", "acct-9", 812),
+        "reply-no-id": ("output_generated", "reply-no-id", "u1", "acct-own", None),
+        "blank-user": ("output_generated", "m3", "ajs-7", None, None),
+        "image": ("output_generated", "m4", "u1", None, None),
+        "prompt": ("prompt_submitted", None, "u1", None, None),
+        "rating-ok": ("feedback_given", "m1", "u1", None, None),
+        "insert": ("output_inserted", "m1", "u1", None, None),
+        "tool": (None, "m1", "u1", None, None),
+    }
+    # without uuid_ts, the load time is when Segment received the call
+    assert loaded == datetime(2026, 10, 1, 9, 0, 1)
