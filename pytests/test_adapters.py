@@ -113,6 +113,7 @@ def test_posthog_bad_values_are_rejected_with_their_reason(
         # a product event links to the generation through the trace id it carries
         _posthog_row("insert", "output_inserted", **{"$ai_trace_id": "t1"}),
         {**_posthog_row("no-feature", "draft_inserted"), "properties": "{}"},
+        {**_posthog_row("not-json", "draft_inserted"), "properties": "{feature: email_draft"},
     ]  # fmt: skip
     files = tmp_path / "posthog"
     files.mkdir()
@@ -142,6 +143,8 @@ def test_posthog_bad_values_are_rejected_with_their_reason(
         "g-latency": "unparseable_latency_ms",
         "g-no-user": "missing_user_id",
         "no-feature": "missing_feature",
+        # the feature cannot be read out of text that is not JSON
+        "not-json": "missing_feature",
     }
     assert kept == {
         "g-failed": ("output_failed", None, "429", None),

@@ -77,11 +77,11 @@ output_events as (
         correction_type,
         destination,
         rating,
+        {%- for name in passthrough %}
+            {{ name }},
+        {%- endfor %}
         model,
         provider
-        {%- for name in passthrough %},
-            {{ name }}
-        {%- endfor %}
     from {{ ref('int_ai_events_sessionized') }}
     {%- if is_incremental() %}
         where

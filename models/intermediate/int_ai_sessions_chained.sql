@@ -34,11 +34,11 @@ events as (
         sessionized.is_derived_session,
         sessionized.action,
         sessionized.entry_point,
+        {%- for name in passthrough %}
+            sessionized.{{ name }},
+        {%- endfor %}
         sessionized.context_source,
         sessionized.context_chars
-        {%- for name in passthrough %},
-            sessionized.{{ name }}
-        {%- endfor %}
     from {{ ref('int_ai_events_sessionized') }} as sessionized
     {{ ai_adoption_changed_pairs_join('sessionized') }}
 

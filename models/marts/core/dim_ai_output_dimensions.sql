@@ -6,7 +6,7 @@
     it to fct_ai_outputs on output_id to break any measure down by plan tier,
     platform, app version or experiment variant. A view, so it costs a
     scheduled run nothing; its columns follow the var, so its contract is
-    not enforced. Without the var it holds the key alone. -#}
+    not enforced. Without the var it holds the key and the feature alone. -#}
 {%- set passthrough = ai_adoption_passthrough_columns() -%}
 
 with
@@ -20,10 +20,11 @@ outputs as (
 final as (
 
     select
-        output_id
-        {%- for name in passthrough %},
-            {{ name }}
+        output_id,
+        {%- for name in passthrough %}
+            {{ name }},
         {%- endfor %}
+        feature
     from outputs
 
 )

@@ -17,7 +17,9 @@
     'posthog', ['uuid', 'event', 'timestamp', 'distinct_id', 'properties'], present
 ) -%}
 {%- set text_type = ai_adoption_type('string') -%}
-{%- set json = 'properties_text' -%}
+{#- keys are read only from properties that are valid JSON: other text
+    passes on as it is, and the ledger rejects the row as malformed_properties -#}
+{%- set json = 'properties_json' -%}
 {%- set is_generation = "event = '$ai_generation'" -%}
 
 with
@@ -33,13 +35,22 @@ events as (
     select
         *,
         cast(properties as {{ text_type }}) as properties_text,
+        {{ ai_adoption_properties_json('properties', true) }} as properties_json
+    from source
+
+),
+
+flagged as (
+
+    select
+        *,
         -- a generation that failed (an API error, a timeout) is a failure, not an output
         coalesce(
             event = '$ai_generation'
-            and lower(trim({{ ai_adoption_json_get('cast(properties as ' ~ text_type ~ ')', '$ai_is_error') }})) = 'true',
+            and lower(trim({{ ai_adoption_json_get('properties_json', '$ai_is_error') }})) = 'true',
             false
         ) as is_failed_generation
-    from source
+    from events
 
 ),
 
@@ -99,7 +110,7 @@ final as (
                 )
         end as error_code,
         properties_text as properties
-    from events
+    from flagged
 
 )
 
