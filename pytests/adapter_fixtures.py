@@ -10,8 +10,10 @@ mistake in either shows up as a difference.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import subprocess
+import uuid
 import zlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -202,10 +204,142 @@ def to_segment(table: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+#: Contract columns an Agent Analytics event ([Agent] AI Response, [Agent] Score) carries
+#: under a property of Amplitude's own; a product event keeps them under the contract's names.
+AMPLITUDE_AGENT_PROPERTIES: Mapping[str, str] = {
+    "model": "[Agent] Model Name",
+    "provider": "[Agent] Provider",
+    "input_tokens": "[Agent] Input Tokens",
+    "output_tokens": "[Agent] Output Tokens",
+    "cost_usd": "[Agent] Cost USD",
+    "latency_ms": "[Agent] Latency Ms",
+    "account_id": "[Agent] Customer Org ID",
+}
+#: Contract columns that become a column of the Amplitude row, or a property set apart below.
+AMPLITUDE_COLUMNS: tuple[str, ...] = (
+    "event_id", "occurred_at", "loaded_at", "user_id", "event_name", "properties", "output_id",
+)  # fmt: skip
+#: Amplitude's thumbs score: 1 is up, 0 is down (the contract's rating 1 and -1).
+AMPLITUDE_THUMBS: Mapping[int, int] = {1: 1, -1: 0}
+
+
+def _naive_utc(text: str) -> datetime:
+    """A contract timestamp (text) as the naive UTC time Amplitude's exports hold."""
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _amplitude_id(user_id: str) -> int:
+    """A stable stand-in for the number Amplitude gives a person (eleven or twelve digits)."""
+    digest = int(hashlib.sha256(user_id.encode()).hexdigest()[:12], 16)
+    return 100_000_000_000 + digest % 900_000_000_000
+
+
+def to_amplitude(table: pa.Table) -> pa.Table:
+    """The rows as Amplitude's raw events export them (Export API, S3, warehouse sync).
+
+    LLM calls become ``[Agent] AI Response`` (``[Agent] Is Error`` for a failure, the output
+    as its ``[Agent] Message ID``), thumbs feedback an ``[Agent] Score`` named
+    ``user-feedback`` on that message; every other event keeps its own name and the
+    contract's other columns become event properties. The contract's event id is the
+    event's ``$insert_id`` (the sender's id), ``uuid`` is Amplitude's own id of the row and
+    ``event_id`` Amplitude's counter per device. The contract's session ids are not
+    Amplitude's (the session's start in epoch milliseconds), so every event is sent outside
+    an Amplitude session (``session_id`` -1) with the contract's session id as its
+    ``session_id`` event property, which the ledger then reads."""
+    actions = team_actions()
+    rows: list[dict[str, Any]] = []
+    per_device: dict[str, int] = {}
+    for index, row in enumerate(table.to_pylist()):
+        action = actions.get(row["event_name"], row["event_name"])
+        is_response = action in ("output_generated", "output_failed")
+        is_thumbs = action == "feedback_given" and row.get("rating") in AMPLITUDE_THUMBS
+        props = _properties(row)
+        for column in table.column_names:
+            value = row[column]
+            if column in AMPLITUDE_COLUMNS or value is None:
+                continue
+            if (is_response or is_thumbs) and column in AMPLITUDE_AGENT_PROPERTIES:
+                if column == "latency_ms" and index % 2:
+                    value += 0.25  # Amplitude's milliseconds need not be whole
+                props[AMPLITUDE_AGENT_PROPERTIES[column]] = value
+            elif not (is_thumbs and column == "rating"):
+                props[column] = value
+        row_id = uuid.uuid5(uuid.NAMESPACE_URL, f"amplitude-row:{index}")
+        event_type = row["event_name"]
+        if is_response:
+            event_type = "[Agent] AI Response"
+            failed = action == "output_failed"
+            props["[Agent] Component Type"] = "llm"
+            props["[Agent] Is Error"] = failed
+            # the SDK gives every response a message id; a failed one is no output
+            props["[Agent] Message ID"] = f"msg-{row_id}" if failed else row["output_id"]
+            if failed:
+                props["[Agent] Error Message"] = "The model provider did not answer."
+        elif is_thumbs:
+            event_type = "[Agent] Score"
+            props["[Agent] Score Name"] = "user-feedback"
+            props["[Agent] Score Value"] = AMPLITUDE_THUMBS[row["rating"]]
+            props["[Agent] Target ID"] = row["output_id"]
+            props["[Agent] Target Type"] = "message"
+            props["[Agent] Evaluation Source"] = "user"
+        elif row["output_id"] is not None:
+            props["output_id"] = row["output_id"]
+        user_id = row["user_id"]
+        device = str(uuid.uuid5(uuid.NAMESPACE_URL, f"amplitude-device:{user_id}"))
+        per_device[device] = per_device.get(device, 0) + 1
+        occurred = _naive_utc(row["occurred_at"])
+        loaded = row["loaded_at"]
+        rows.append(
+            {
+                "uuid": str(row_id),
+                "$insert_id": row["event_id"],
+                "event_id": per_device[device],
+                "event_type": event_type,
+                "event_time": occurred,
+                "client_event_time": occurred,
+                "server_received_time": loaded - timedelta(milliseconds=250) if loaded else None,
+                "server_upload_time": loaded,
+                "user_id": user_id,
+                "device_id": device,
+                "amplitude_id": _amplitude_id(user_id) if user_id is not None else None,
+                "session_id": -1,
+                "event_properties": json.dumps(props, sort_keys=True),
+                "user_properties": "{}",
+                "groups": "{}",
+                "platform": "Web",
+                "os_name": "Chrome",
+            }
+        )
+    schema = pa.schema(
+        [
+            ("uuid", pa.string()),
+            ("$insert_id", pa.string()),
+            ("event_id", pa.int64()),
+            ("event_type", pa.string()),
+            ("event_time", pa.timestamp("us")),
+            ("client_event_time", pa.timestamp("us")),
+            ("server_received_time", pa.timestamp("us")),
+            ("server_upload_time", pa.timestamp("us")),
+            ("user_id", pa.string()),
+            ("device_id", pa.string()),
+            ("amplitude_id", pa.int64()),
+            ("session_id", pa.int64()),
+            ("event_properties", pa.string()),
+            ("user_properties", pa.string()),
+            ("groups", pa.string()),
+            ("platform", pa.string()),
+            ("os_name", pa.string()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
 #: Each tracker's writer, by the value of var ai_adoption_source_format that reads it.
 WRITERS: dict[str, Callable[[pa.Table], pa.Table]] = {
     "posthog": to_posthog,
     "segment": to_segment,
+    "amplitude": to_amplitude,
 }
 
 

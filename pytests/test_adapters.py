@@ -254,3 +254,114 @@ def test_segment_bad_values_are_rejected_with_their_reason(
     }
     # without uuid_ts, the load time is when Segment received the call
     assert loaded == datetime(2026, 10, 1, 9, 0, 1)
+
+
+def _amplitude_row(insert_id: str | None, event_type: str, **props: object) -> dict[str, object]:
+    user_id = props.pop("user_id", "user_42")
+    amplitude_id = props.pop("amplitude_id", 284_120_733_019)
+    session_id = props.pop("amplitude_session_id", 1_790_845_200_000)
+    return {
+        "uuid": f"row-{insert_id or event_type}",
+        "insert_id": insert_id,
+        "event_id": 7,  # Amplitude's counter per device: the same on many events, never an id
+        "event_type": event_type,
+        "event_time": datetime(2026, 10, 1, 9, 0),
+        "server_received_time": datetime(2026, 10, 1, 9, 4, 59),
+        "server_upload_time": datetime(2026, 10, 1, 9, 5),
+        "user_id": user_id,
+        "amplitude_id": amplitude_id,
+        "session_id": session_id,
+        "event_properties": json.dumps({"feature": "email_draft", **props}),
+    }
+
+
+def test_amplitude_bad_values_are_rejected_with_their_reason(
+    tmp_path: Path, dbt_runner: DbtRunner
+) -> None:
+    """An Amplitude value the contract cannot read is rejected for the contract's reason;
+    Agent Analytics responses and thumbs scores become outputs and feedback, other [Agent]
+    events stay unmapped, and Amplitude's ids and sessions map as the README says."""
+    response = {"[Agent] Message ID": "msg-1", "[Agent] Is Error": False}
+    thumbs = {
+        "[Agent] Score Name": "user-feedback",
+        "[Agent] Target ID": "msg-1",
+        "[Agent] Target Type": "message",
+        "[Agent] Evaluation Source": "user",
+    }
+    rows = [
+        _amplitude_row("r-tokens", "[Agent] AI Response", **response,
+                       **{"[Agent] Input Tokens": "many"}),
+        _amplitude_row("r-latency", "[Agent] AI Response", **response,
+                       **{"[Agent] Latency Ms": "slow"}),
+        _amplitude_row("r-no-user", "[Agent] AI Response", **response,
+                       user_id=None, amplitude_id=None),
+        {**_amplitude_row("no-feature", "draft_inserted"), "event_properties": "{}"},
+        # cut-off JSON: the build goes on, and the feature it held is missing
+        {**_amplitude_row("bad-json", "draft_inserted"),
+         "event_properties": '{"feature": "email_draft", '},
+        _amplitude_row("thumbs-half", "[Agent] Score", **thumbs, **{"[Agent] Score Value": 0.5}),
+        # kept
+        _amplitude_row("r-ok", "[Agent] AI Response", **response,
+                       **{"[Agent] Latency Ms": 1234.6, "[Agent] Model Name": "gpt-4o-mini",
+                          "[Agent] Input Tokens": 1245, "[Agent] Customer Org ID": "org_7"}),
+        # a retry Amplitude stored again: the same insert_id on a new row is a duplicate
+        {**_amplitude_row("r-ok", "[Agent] AI Response", **response), "uuid": "row-retry",
+         "server_upload_time": datetime(2026, 10, 1, 9, 30)},
+        _amplitude_row("r-failed", "[Agent] AI Response", **{"[Agent] Message ID": "msg-2",
+                       "[Agent] Is Error": True, "[Agent] Error Message": "Rate limit hit"}),
+        _amplitude_row("thumbs-down", "[Agent] Score", **thumbs, **{"[Agent] Score Value": 0}),
+        _amplitude_row("score-ai", "[Agent] Score", **{**thumbs, "[Agent] Evaluation Source": "ai",
+                       "[Agent] Score Name": "task_completion", "[Agent] Score Value": 2}),
+        _amplitude_row("tool", "[Agent] Tool Call", **{"[Agent] Tool Name": "search",
+                       "[Agent] Latency Ms": 340}),
+        # identified by Amplitude's id only; outside any session but for its own property
+        _amplitude_row("anonymous", "output_inserted", output_id="msg-1", user_id=None,
+                       amplitude_session_id=-1, session_id="s_9"),
+        # no insert_id: the row's uuid is the event's id
+        _amplitude_row(None, "output_viewed", output_id="msg-1"),
+    ]  # fmt: skip
+    files = tmp_path / "amplitude"
+    files.mkdir()
+    pq.write_table(pa.Table.from_pylist(rows), files / "events.parquet")
+    db = dbt_runner(
+        tmp_path / "build",
+        files / "events.parquet",
+        extra_args=QUICK_BUILD_EXCLUDES,
+        extra_vars={"ai_adoption_source_format": "amplitude"},
+    ).db
+    with duckdb.connect(str(db), read_only=True) as con:
+        rejected = dict(
+            con.execute(
+                f"select event_id, rejection_reason from {STAGING_SCHEMA}."
+                "stg_ai_events__rejected_events"
+            ).fetchall()
+        )
+        staged = con.execute(
+            f"select event_id, action, user_id, session_id, output_id, error_code, latency_ms, "
+            f"rating, model, input_tokens, account_id from {STAGING_SCHEMA}.stg_ai_events__events"
+        ).fetchall()
+    kept = {row[0]: row[1:] for row in staged}
+    assert rejected == {
+        "r-tokens": "unparseable_input_tokens",
+        "r-latency": "unparseable_latency_ms",
+        "r-no-user": "missing_user_id",
+        "no-feature": "missing_feature",
+        "bad-json": "missing_feature",
+        "thumbs-half": "unparseable_rating",
+    }
+    assert len(staged) == len(kept), "the retry of r-ok must be dropped as a duplicate"
+    session = "1790845200000"
+    assert kept == {
+        "r-ok": ("output_generated", "user_42", session, "msg-1", None, 1235, None,
+                 "gpt-4o-mini", 1245, "org_7"),
+        "r-failed": ("output_failed", "user_42", session, None, "error", None, None,
+                     None, None, None),
+        "thumbs-down": ("feedback_given", "user_42", session, "msg-1", None, None, -1,
+                        None, None, None),
+        "score-ai": (None, "user_42", session, None, None, None, None, None, None, None),
+        "tool": (None, "user_42", session, None, None, 340, None, None, None, None),
+        "anonymous": ("output_inserted", "284120733019", "s_9", "msg-1", None, None, None,
+                      None, None, None),
+        "row-output_viewed": ("output_viewed", "user_42", session, "msg-1", None, None, None,
+                              None, None, None),
+    }  # fmt: skip
