@@ -30,7 +30,7 @@ source as (
 
 ),
 
-events as (
+events as {{ ai_adoption_materialized_cte() }}(
 
     select
         *,
