@@ -365,3 +365,18 @@ def test_amplitude_bad_values_are_rejected_with_their_reason(
         "row-output_viewed": ("output_viewed", "user_42", session, "msg-1", None, None, None,
                               None, None, None),
     }  # fmt: skip
+
+
+def test_an_unknown_format_stops_the_build_naming_the_known_ones(
+    tmp_path: Path, dbt_runner: DbtRunner
+) -> None:
+    run = dbt_runner(
+        tmp_path,
+        Path(__file__).resolve().parents[1] / "examples" / "events_sample.csv",
+        command="compile",
+        extra_args=("--select", "base_ai_events__events_checked"),
+        extra_vars={"ai_adoption_source_format": "mixpanel"},
+        check=False,
+    )
+    assert run.returncode != 0
+    assert "var ai_adoption_source_format is 'mixpanel'; it must be one of contract," in run.output
