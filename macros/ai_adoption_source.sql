@@ -15,7 +15,7 @@
     package's own input contract, or a tracker's export that an adapter base
     model reshapes into it. -#}
 {% macro ai_adoption_source_formats() %}
-    {{ return(['contract', 'posthog', 'segment', 'amplitude']) }}
+    {{ return(['contract', 'posthog', 'segment', 'amplitude', 'opentelemetry']) }}
 {% endmacro %}
 
 
@@ -43,6 +43,8 @@
         {{ return(ref('base_ai_events__from_segment')) }}
     {%- elif format == 'amplitude' -%}
         {{ return(ref('base_ai_events__from_amplitude')) }}
+    {%- elif format == 'opentelemetry' -%}
+        {{ return(ref('base_ai_events__from_opentelemetry')) }}
     {%- endif -%}
     {{ return(ai_adoption_source_relation()) }}
 {% endmacro %}

@@ -102,3 +102,28 @@
         cast({{ dbt.date_trunc(grain, timestamp_expression) }} as date)
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- A timestamp (UTC, without time zone) from a whole number of nanoseconds
+    since 1970-01-01, as OpenTelemetry's *_unix_nano fields count time. The
+    warehouse's timestamps hold microseconds: the last three digits are cut,
+    never rounded (a time cannot move to the next microsecond). Integer
+    arithmetic throughout: a double would lose the microseconds. -#}
+{% macro ai_adoption_timestamp_from_unix_nanos(nanos_expression) %}
+    {{ return(adapter.dispatch('ai_adoption_timestamp_from_unix_nanos', 'ai_adoption')(nanos_expression)) }}
+{% endmacro %}
+
+{#- DuckDB: // is integer division; make_timestamp takes microseconds. -#}
+{% macro default__ai_adoption_timestamp_from_unix_nanos(nanos_expression) -%}
+    make_timestamp(({{ nanos_expression }}) // 1000)
+{%- endmacro %}
+
+{#- bigint / integer is integer division; an interval of one microsecond
+    times a whole number below 2^53 is exact. -#}
+{% macro postgres__ai_adoption_timestamp_from_unix_nanos(nanos_expression) -%}
+    (cast('1970-01-01 00:00:00' as timestamp) + (({{ nanos_expression }}) / 1000) * interval '1 microsecond')
+{%- endmacro %}
+
+{% macro spark__ai_adoption_timestamp_from_unix_nanos(nanos_expression) -%}
+    timestamp_micros(({{ nanos_expression }}) div 1000)
+{%- endmacro %}

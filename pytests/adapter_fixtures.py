@@ -335,11 +335,165 @@ def to_amplitude(table: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+#: Contract columns a GenAI span or evaluation event carries under a semantic-conventions
+#: attribute; every row carries the user and the session under the conventions' names.
+OTEL_GENAI_ATTRIBUTES: Mapping[str, str] = {
+    "provider": "gen_ai.provider.name",
+    "input_tokens": "gen_ai.usage.input_tokens",
+    "output_tokens": "gen_ai.usage.output_tokens",
+}
+OTEL_COMMON_ATTRIBUTES: Mapping[str, str] = {"user_id": "user.id", "session_id": "session.id"}
+#: Contract columns that become a column of the telemetry row (or its span, its time), not
+#: an attribute.
+OTEL_COLUMNS: tuple[str, ...] = (
+    "event_id", "occurred_at", "loaded_at", "event_name", "properties",
+)  # fmt: skip
+#: The service whose spans the rows are: the resource, not the feature.
+OTEL_RESOURCE = json.dumps({"service.name": "assistant-api", "telemetry.sdk.language": "python"})
+
+
+def _otel_hex(text: str, digits: int) -> str:
+    """A stable trace id (32 hex digits) or span id (16) derived from ``text``."""
+    return hashlib.sha256(text.encode()).hexdigest()[:digits]
+
+
+def to_opentelemetry(table: pa.Table) -> pa.Table:
+    """The rows as exported OpenTelemetry telemetry, one row per span or log record, as a
+    collector's warehouse exporter lands them (spans and records in one table, told apart
+    by ``record_type``, attributes as JSON text).
+
+    An LLM call with a latency becomes a GenAI inference span (``gen_ai.operation.name``
+    chat) that ends when the output was generated and starts its latency earlier; a failure
+    is the same span with status ERROR and the error code as ``error.type``. Its output is
+    the span's ``gen_ai.response.id``, its model ``gen_ai.request.model`` and
+    ``gen_ai.response.model``. Feedback becomes a ``gen_ai.evaluation.result`` event
+    parented to the span of the generation it rates, the rating as its score value and the
+    output as its ``gen_ai.response.id``. Every other event is a log record under its own
+    name with a ``log.record.uid``, its output as an ``output_id`` attribute. The user and
+    the session are ``user.id`` and ``session.id`` everywhere; the loader's time is the
+    record's ``observed_time`` (the pipeline adds it to spans too).
+
+    Where OpenTelemetry's shape cannot hold a contract value exactly, the value goes to an
+    attribute of the contract's name, which the ledger reads: the conventions have nothing
+    for the cost, the account, the job or the product's own measures (prompt_chars,
+    edit_distance, ...), and a span always has a duration, so an LLM call logged without a
+    latency (a team's own "summary_ready" event, or its latency only in the properties) is a
+    log record under its own name, not a span. The contract's event id is the span id (or
+    the record's uid): the test compares event ids, so it cannot be a fresh 16-digit id."""
+    actions = team_actions()
+    contract_rows = table.to_pylist()
+    # the span of each generated output, for the evaluations that rate it
+    spans_by_output: dict[str, str] = {}
+    for row in contract_rows:
+        action = actions.get(row["event_name"], row["event_name"])
+        if action == "output_generated" and row["latency_ms"] is not None and row["output_id"]:
+            spans_by_output.setdefault(row["output_id"], row["event_id"])
+    rows: list[dict[str, Any]] = []
+    for row in contract_rows:
+        action = actions.get(row["event_name"], row["event_name"])
+        is_span = action in ("output_generated", "output_failed") and row["latency_ms"] is not None
+        is_evaluation = action == "feedback_given"
+        attributes = _properties(row)
+        # a span's latency is its duration: end_time minus start_time
+        skipped = ("latency_ms",) if is_span else ()
+        for column in table.column_names:
+            value = row[column]
+            if column in OTEL_COLUMNS or column in skipped or value is None:
+                continue
+            if column in OTEL_COMMON_ATTRIBUTES:
+                attributes[OTEL_COMMON_ATTRIBUTES[column]] = value
+            elif (is_span or is_evaluation) and column in OTEL_GENAI_ATTRIBUTES:
+                attributes[OTEL_GENAI_ATTRIBUTES[column]] = value
+            elif is_span and column == "model":
+                attributes["gen_ai.request.model"] = value
+                attributes["gen_ai.response.model"] = value
+            elif is_span and column == "error_code":
+                attributes["error.type"] = value
+            elif (is_span or is_evaluation) and column == "output_id":
+                attributes["gen_ai.response.id"] = value
+            elif is_evaluation and column == "rating":
+                attributes["gen_ai.evaluation.score.value"] = float(value)
+            else:
+                attributes[column] = value
+        occurred = _utc(row["occurred_at"])
+        assert occurred is not None
+        loaded = row["loaded_at"].replace(tzinfo=UTC) if row["loaded_at"] is not None else None
+        output_id = row["output_id"]
+        trace_id = _otel_hex(f"trace:{output_id or row['event_id']}", 32)
+        common = {
+            "trace_id": trace_id,
+            "parent_span_id": None,
+            "resource_attributes": OTEL_RESOURCE,
+            "observed_time": loaded,
+        }
+        if is_span:
+            failed = action == "output_failed"
+            attributes["gen_ai.operation.name"] = "chat"
+            model = row["model"]
+            rows.append(
+                {
+                    **common,
+                    "record_type": "span",
+                    "span_id": row["event_id"],
+                    "name": f"chat {model}" if model else "chat",
+                    "kind": "SPAN_KIND_CLIENT",
+                    "start_time": occurred - timedelta(milliseconds=row["latency_ms"]),
+                    "end_time": occurred,
+                    "time": None,
+                    "status_code": "STATUS_CODE_ERROR" if failed else "STATUS_CODE_UNSET",
+                    "attributes": json.dumps(attributes, sort_keys=True),
+                }
+            )
+            continue
+        attributes["log.record.uid"] = row["event_id"]
+        name = row["event_name"]
+        span_id = None
+        if is_evaluation:
+            name = "gen_ai.evaluation.result"
+            attributes["gen_ai.evaluation.name"] = "user_feedback"
+            span_id = spans_by_output.get(output_id) if output_id else None
+        rows.append(
+            {
+                **common,
+                "trace_id": trace_id if span_id else None,
+                "record_type": "event",
+                "span_id": span_id,
+                "name": name,
+                "kind": None,
+                "start_time": None,
+                "end_time": None,
+                "time": occurred,
+                "status_code": None,
+                "attributes": json.dumps(attributes, sort_keys=True),
+            }
+        )
+    timestamp = pa.timestamp("us", tz="UTC")
+    schema = pa.schema(
+        [
+            ("record_type", pa.string()),
+            ("trace_id", pa.string()),
+            ("span_id", pa.string()),
+            ("parent_span_id", pa.string()),
+            ("name", pa.string()),
+            ("kind", pa.string()),
+            ("start_time", timestamp),
+            ("end_time", timestamp),
+            ("time", timestamp),
+            ("observed_time", timestamp),
+            ("status_code", pa.string()),
+            ("attributes", pa.string()),
+            ("resource_attributes", pa.string()),
+        ]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
 #: Each tracker's writer, by the value of var ai_adoption_source_format that reads it.
 WRITERS: dict[str, Callable[[pa.Table], pa.Table]] = {
     "posthog": to_posthog,
     "segment": to_segment,
     "amplitude": to_amplitude,
+    "opentelemetry": to_opentelemetry,
 }
 
 

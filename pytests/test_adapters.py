@@ -8,6 +8,7 @@ Hand-written vendor rows with bad values are rejected with the reason the contra
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -359,3 +360,206 @@ def test_an_unknown_format_stops_the_build_naming_the_known_ones(
     )
     assert run.returncode != 0
     assert "var ai_adoption_source_format is 'mixpanel'; it must be one of contract," in run.output
+
+
+#: 2026-10-01 09:00:00 UTC in OTLP's nanoseconds since the epoch.
+_OTEL_NINE = 1_790_845_200 * 1_000_000_000
+_MS = 1_000_000
+
+
+def _otel_span(
+    span_id: str, operation: str | None, duration_ns: int, /, **attrs: object
+) -> dict[str, object]:
+    """A span as OTLP's fields name it: times as whole nanoseconds, attributes as JSON."""
+    status = attrs.pop("status_code", "STATUS_CODE_UNSET")
+    if operation is not None:
+        attrs["gen_ai.operation.name"] = operation
+    attrs.setdefault("user.id", "u1")
+    attrs.setdefault("feature", "email_draft")
+    return {
+        "record_type": "span",
+        "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "span_id": span_id,
+        "name": f"{operation} gpt-4o-mini" if operation else "POST /v1/drafts",
+        "start_time_unix_nano": _OTEL_NINE - duration_ns,
+        "end_time_unix_nano": _OTEL_NINE,
+        "time_unix_nano": None,
+        "observed_time_unix_nano": _OTEL_NINE + 5 * _MS,
+        "status_code": status,
+        "attributes": json.dumps(attrs),
+        "resource_attributes": json.dumps({"service.name": "drafts-api"}),
+    }
+
+
+def _otel_record(uid: str | None, name: str, /, **attrs: object) -> dict[str, object]:
+    """A log / event record: its time as text (a CSV-like load), its own id as
+    log.record.uid."""
+    span_id = attrs.pop("span_id", None)
+    time = attrs.pop("time", str(_OTEL_NINE + 60_000 * _MS))
+    if uid is not None:
+        attrs["log.record.uid"] = uid
+    attrs.setdefault("user.id", "u1")
+    attrs.setdefault("feature", "email_draft")
+    return {
+        "record_type": "event",
+        "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736" if span_id else None,
+        "span_id": span_id,
+        "name": name,
+        "start_time_unix_nano": None,
+        "end_time_unix_nano": None,
+        "time_unix_nano": time,
+        "observed_time_unix_nano": _OTEL_NINE + 61_000 * _MS,
+        "status_code": None,
+        "attributes": json.dumps(attrs),
+        "resource_attributes": json.dumps({"service.name": "web"}),
+    }
+
+
+def test_opentelemetry_bad_values_are_rejected_with_their_reason(
+    tmp_path: Path, dbt_runner: DbtRunner
+) -> None:
+    """An OpenTelemetry value the contract cannot read is rejected for the contract's reason;
+    inference spans are outputs (failures by status or error.type), their latency is end
+    minus start to the millisecond, evaluations are feedback with a rating only for a score
+    of exactly -1, 0 or 1, and other spans stay unmapped. Span times arrive as integer
+    nanoseconds, record times as text nanoseconds."""
+    chat = {
+        "gen_ai.response.id": "chatcmpl-1",
+        "session.id": "s1",
+        "gen_ai.conversation.id": "conv-1",
+    }
+    product = {"draft_id": "d-7", "session.id": "s1"}
+    rows = [
+        _otel_span("g-tokens", "chat", 900 * _MS, **{"gen_ai.usage.input_tokens": "many"}),
+        _otel_span("g-no-user", "chat", 900 * _MS, **{"user.id": None}),
+        # ends 2 ms before it starts: a clock problem, rejected rather than hidden
+        _otel_span("g-negative", "chat", -2 * _MS),
+        {**_otel_span("not-json", "chat", 900 * _MS), "attributes": '{"user.id": "u1", '},
+        _otel_span("no-feature", "chat", 900 * _MS, feature=None),
+        # the team's own rating must be -1, 0 or 1
+        _otel_record("eval-rating-3", "gen_ai.evaluation.result", rating=3,
+                     **{"gen_ai.response.id": "chatcmpl-1", "gen_ai.evaluation.name": "thumbs"}),
+        _otel_record("bad-time", "draft_inserted", time="soon", **product),
+        # kept: 1234.5 ms to the millisecond, halves away from zero; the model that
+        # answered, not the one asked for; the provider under its older name
+        _otel_span("g-ok", "chat", 1_234_500_000, **chat, **{
+            "gen_ai.request.model": "gpt-4o-mini",
+            "gen_ai.response.model": "gpt-4o-mini-2024-07-18",
+            "gen_ai.system": "openai", "gen_ai.usage.input_tokens": 812,
+            "gen_ai.usage.output_tokens": 240}),
+        _otel_span("g-failed", "chat", 30_000 * _MS, status_code="STATUS_CODE_ERROR",
+                   **{"error.type": "timeout", "gen_ai.response.id": "never"}),
+        _otel_span("g-error-only", "generate_content", 100 * _MS, status_code="ERROR"),
+        # no response id: the generation is its own output, and the evaluation parented
+        # to it rates it
+        _otel_span("g-own", "text_completion", 1_000_499, **{"gen_ai.provider.name": "openai"}),
+        _otel_record("eval-ok", "gen_ai.evaluation.result", span_id="g-own",
+                     **{"gen_ai.evaluation.name": "thumbs", "gen_ai.evaluation.score.value": 1.0}),
+        # a score on another scale is no rating: kept as feedback, the score in properties
+        _otel_record("eval-scale", "gen_ai.evaluation.result",
+                     **{"gen_ai.response.id": "chatcmpl-1", "gen_ai.evaluation.name": "Relevance",
+                        "gen_ai.evaluation.score.value": 4.0,
+                        "gen_ai.evaluation.score.label": "relevant"}),
+        _otel_span("tool", "execute_tool", 340 * _MS, **{"gen_ai.tool.name": "search"}),
+        _otel_span("http", None, 20 * _MS, **{"http.response.status_code": 200}),
+        _otel_record("insert", "draft_inserted", **product, **{"gen_ai.response.id": "chatcmpl-1"}),
+        # the feature set once on the service's resource
+        {**_otel_record("resource-feature", "draft_opened", feature=None),
+         "resource_attributes": json.dumps({"service.name": "web", "feature": "email_draft"})},
+        # no log.record.uid, exported twice: one id from the record's own fields
+        _otel_record(None, "draft_copied", **product, output_id="chatcmpl-1"),
+        _otel_record(None, "draft_copied", **product, output_id="chatcmpl-1"),
+    ]  # fmt: skip
+    files = tmp_path / "otel"
+    files.mkdir()
+    schema = pa.schema(
+        [
+            ("record_type", pa.string()),
+            ("trace_id", pa.string()),
+            ("span_id", pa.string()),
+            ("name", pa.string()),
+            ("start_time_unix_nano", pa.int64()),
+            ("end_time_unix_nano", pa.int64()),
+            ("time_unix_nano", pa.string()),
+            ("observed_time_unix_nano", pa.int64()),
+            ("status_code", pa.string()),
+            ("attributes", pa.string()),
+            ("resource_attributes", pa.string()),
+        ]
+    )
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), files / "telemetry.parquet")
+    db = dbt_runner(
+        tmp_path / "build",
+        files / "telemetry.parquet",
+        extra_args=QUICK_BUILD_EXCLUDES,
+        extra_vars={
+            "ai_adoption_source_format": "opentelemetry",
+            "ai_adoption_event_map": {
+                "draft_inserted": "output_inserted",
+                "draft_opened": "feature_opened",
+                "draft_copied": "output_copied",
+            },
+        },
+    ).db
+    with duckdb.connect(str(db), read_only=True) as con:
+        rejected = dict(
+            con.execute(
+                f"select event_id, rejection_reason from {STAGING_SCHEMA}."
+                "stg_ai_events__rejected_events"
+            ).fetchall()
+        )
+        staged = con.execute(
+            f"select event_id, action, session_id, output_id, error_code, latency_ms, rating, "
+            f"model, provider, input_tokens, occurred_at, loaded_at "
+            f"from {STAGING_SCHEMA}.stg_ai_events__events"
+        ).fetchall()
+        (copies,) = con.execute(
+            f"select count(*) from {STAGING_SCHEMA}.base_ai_events__events_checked "
+            "where event_name = 'draft_copied'"
+        ).fetchone() or (None,)
+        (properties,) = con.execute(
+            f"select properties from {STAGING_SCHEMA}.base_ai_events__from_opentelemetry "
+            "where event_id = 'eval-scale'"
+        ).fetchone() or (None,)
+    nine = datetime(2026, 10, 1, 9, 0)
+    minute = datetime(2026, 10, 1, 9, 1)
+    kept = {row[0]: row[1:] for row in staged}
+    # a record without its own id: md5 of what it holds (trace, span, time in µs, name, user)
+    copied_id = hashlib.md5(f"otel-record|||{(_OTEL_NINE + 60_000 * _MS) // 1000}|draft_copied|u1"
+                            .encode()).hexdigest()  # fmt: skip
+    assert rejected == {
+        "g-tokens": "unparseable_input_tokens",
+        "g-no-user": "missing_user_id",
+        "g-negative": "negative_latency_ms",
+        # the user cannot be read out of attributes that are not JSON
+        "not-json": "missing_user_id",
+        "no-feature": "missing_feature",
+        "eval-rating-3": "rating_out_of_range",
+        "bad-time": "unparseable_occurred_at",
+    }
+    assert copies == 2 and copied_id in kept, "a record exported twice is one event"
+    observed_nine = datetime(2026, 10, 1, 9, 0, 0, 5000)
+    observed_minute = datetime(2026, 10, 1, 9, 1, 1)
+    assert kept == {
+        "g-ok": ("output_generated", "s1", "chatcmpl-1", None, 1235, None,
+                 "gpt-4o-mini-2024-07-18", "openai", 812, nine, observed_nine),
+        "g-failed": ("output_failed", None, None, "timeout", 30_000, None, None, None, None,
+                     nine, observed_nine),
+        "g-error-only": ("output_failed", None, None, "error", 100, None, None, None, None,
+                         nine, observed_nine),
+        "g-own": ("output_generated", None, "g-own", None, 1, None, None, "openai", None,
+                  nine, observed_nine),
+        "eval-ok": ("feedback_given", None, "g-own", None, None, 1, None, None, None,
+                    minute, observed_minute),
+        "eval-scale": ("feedback_given", None, "chatcmpl-1", None, None, None, None, None,
+                       None, minute, observed_minute),
+        "tool": (None, None, None, None, 340, None, None, None, None, nine, observed_nine),
+        "http": (None, None, None, None, 20, None, None, None, None, nine, observed_nine),
+        "insert": ("output_inserted", "s1", "chatcmpl-1", None, None, None, None, None, None,
+                   minute, observed_minute),
+        "resource-feature": ("feature_opened", None, None, None, None, None, None, None, None,
+                             minute, observed_minute),
+        copied_id: ("output_copied", "s1", "chatcmpl-1", None, None, None, None, None, None,
+                    minute, observed_minute),
+    }  # fmt: skip
+    assert properties is not None and json.loads(properties)["gen_ai.evaluation.score.value"] == 4.0
