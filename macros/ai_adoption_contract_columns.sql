@@ -48,6 +48,7 @@
     {%- set taken = ai_adoption_required_columns() + (ai_adoption_optional_columns().keys() | list) + [
         'properties', 'action', 'stage', 'requires_output_id', 'rejection_reason', 'copy_rank',
         'effective_loaded_at', 'load_partition_date', 'is_duplicate', 'session_key', 'pair_bucket',
+        'source_relation',
     ] -%}
     {%- for name in names -%}
         {%- if name is not string or not modules.re.match('^[a-z][a-z0-9_]*$', name) -%}

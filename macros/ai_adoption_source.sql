@@ -4,10 +4,91 @@
 {% macro ai_adoption_source_relation() %}
     {%- set declared = source('ai_events', 'events') -%}
     {%- set path = var('ai_adoption_source_path') -%}
+    {%- if ai_adoption_sources() -%}
+        {%- if path -%}
+            {{ exceptions.raise_compiler_error(
+                "vars ai_adoption_sources and ai_adoption_source_path are both set: list the files "
+                ~ "as a source of ai_adoption_sources ({name: ..., path: '" ~ path ~ "'}) instead."
+            ) }}
+        {%- endif -%}
+        {{ return(ref('base_ai_events__sources_unioned')) }}
+    {%- endif -%}
     {%- if path -%}
         {{ return(adapter.dispatch('ai_adoption_read_files', 'ai_adoption')(path)) }}
     {%- endif -%}
     {{ return(declared) }}
+{% endmacro %}
+
+
+{#- var ai_adoption_sources, checked: the raw events of several tables or
+    file sets at once, each {name, table, schema, database} or {name, path}
+    (schema and database default to the declared source's vars; a path is
+    read as ai_adoption_source_path is, on DuckDB only). Empty (the default)
+    when the events are the one declared source. -#}
+{% macro ai_adoption_sources() %}
+    {%- set sources = var('ai_adoption_sources') -%}
+    {%- if sources is string or sources is mapping or sources is not iterable -%}
+        {{ exceptions.raise_compiler_error(
+            "var ai_adoption_sources must be a list of sources, such as "
+            ~ "[{name: web, table: web_events}, {name: mobile, table: app_events}]; got " ~ sources ~ "."
+        ) }}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for entry in sources -%}
+        {%- set where = "var ai_adoption_sources, source " ~ loop.index ~ ": " -%}
+        {%- if entry is not mapping -%}
+            {{ exceptions.raise_compiler_error(where ~ "'" ~ entry ~ "' is not a mapping such as {name: web, table: web_events}.") }}
+        {%- endif -%}
+        {%- set unknown = entry.keys() | reject('in', ['name', 'table', 'schema', 'database', 'path']) | list -%}
+        {%- if unknown -%}
+            {{ exceptions.raise_compiler_error(where ~ "unknown key(s) " ~ (unknown | join(', ')) ~ "; the keys are name, table, schema, database and path.") }}
+        {%- endif -%}
+        {%- set name = entry.get('name') -%}
+        {%- if name is not string or not name or name != name.strip() -%}
+            {{ exceptions.raise_compiler_error(where ~ "its name must be a non-empty text without surrounding spaces; got '" ~ name ~ "'.") }}
+        {%- elif name in names -%}
+            {{ exceptions.raise_compiler_error(where ~ "the name '" ~ name ~ "' is given twice; each source needs its own.") }}
+        {%- endif -%}
+        {%- do names.append(name) -%}
+        {%- if ('table' in entry) == ('path' in entry) -%}
+            {{ exceptions.raise_compiler_error(where ~ "'" ~ name ~ "' must have either a table or a path.") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(sources | list) }}
+{% endmacro %}
+
+
+{#- The relation (or, on DuckDB, the file scan) of one source of
+    ai_adoption_sources. -#}
+{% macro ai_adoption_listed_source_relation(entry) %}
+    {%- if 'path' in entry -%}
+        {{ return(adapter.dispatch('ai_adoption_read_files', 'ai_adoption')(entry['path'])) }}
+    {%- endif -%}
+    {{ return(api.Relation.create(
+        database=entry.get('database', var('ai_adoption_source_database')),
+        schema=entry.get('schema', var('ai_adoption_source_schema')),
+        identifier=entry['table'],
+        type='table'
+    )) }}
+{% endmacro %}
+
+
+{#- The source a row came from, as text: the raw relation's own
+    `source_relation` column (the listed sources' union gives it, and so
+    does a table a team unioned itself), else `events`, the declared
+    source's name. `prefix` is the column's prefix in the reading query. -#}
+{% macro ai_adoption_source_relation_text(present, prefix='') %}
+    {%- if 'source_relation' in present -%}
+        {{ return('nullif(trim(cast(' ~ prefix ~ 'source_relation as ' ~ ai_adoption_type('string') ~ ")), '')") }}
+    {%- endif -%}
+    {{ return("cast('events' as " ~ ai_adoption_type('string') ~ ')') }}
+{% endmacro %}
+
+
+{#- Adapters: the select-list item that passes the raw relation's
+    `source_relation` on, where it has one (else nothing). -#}
+{% macro ai_adoption_pass_source_relation(present) %}
+    {{ return(',\n        source_relation' if 'source_relation' in present else '') }}
 {% endmacro %}
 
 

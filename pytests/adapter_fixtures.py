@@ -516,6 +516,24 @@ def write_vendor_log(contract: Path, format_name: str, out: Path) -> Path:
     return path
 
 
+def split_log(path: Path) -> tuple[Path, Path]:
+    """The rows of one Parquet file in two files beside it, alternately, so that most
+    sessions have events in both: as a team's web and app tables hold one user's day."""
+    table = pq.read_table(path)
+    halves = []
+    for half in (0, 1):
+        out = path.with_name(f"{path.stem}_{half}.parquet")
+        pq.write_table(table.take(list(range(half, table.num_rows, 2))), out)
+        halves.append(out)
+    return halves[0], halves[1]
+
+
+#: The tracker whose log the engine suites load as two sources (Segment writes one tracks
+#: table per source), named as var ai_adoption_sources names them.
+TWO_SOURCES_FORMAT = "segment"
+TWO_SOURCES: tuple[str, str] = ("web", "app")
+
+
 #: The engine suites build a small clean log through every adapter as far as the
 #: sessionized events: every typed value of every event, after the ledger's checks.
 ENGINE_EVENTS = 3_000

@@ -48,9 +48,12 @@ import pytest
 from adapter_fixtures import (
     ENGINE_SELECT,
     ENGINE_TABLE,
+    TWO_SOURCES,
+    TWO_SOURCES_FORMAT,
     WRITERS,
     engine_differences,
     engine_reference,
+    split_log,
     write_vendor_log,
 )
 from conftest import (
@@ -231,8 +234,10 @@ def pg_server() -> Iterator[PgServer]:
 # ---- events in, dbt, tables out ------------------------------------------------------------
 
 
-def load_events(server: PgServer, database: str, parquet: Path | str, *, replace: bool) -> int:
-    """Copy Parquet files (a file or a glob) into main.ai_events; return the table's rows.
+def load_events(
+    server: PgServer, database: str, parquet: Path | str, *, replace: bool, table: str = SOURCE
+) -> int:
+    """Copy Parquet files (a file or a glob) into ``table``; return the table's rows.
 
     The table gets the Parquet's column types; with ``replace`` it is created anew,
     otherwise the rows are appended. DuckDB writes the CSV: NULL as an empty field, an
@@ -256,16 +261,16 @@ def load_events(server: PgServer, database: str, parquet: Path | str, *, replace
             with conn.cursor() as cur:
                 cur.execute("create schema if not exists main")
                 if replace:
-                    cur.execute(f"drop table if exists {SOURCE}")
+                    cur.execute(f"drop table if exists {table}")
                 definition = ", ".join(f'"{name}" {kind}' for name, kind in columns)
-                cur.execute(f"create table if not exists {SOURCE} ({definition})")
+                cur.execute(f"create table if not exists {table} ({definition})")
                 with csv_path.open(encoding="utf-8", newline="") as handle:
                     cur.copy_expert(
-                        f"copy {SOURCE} ({names}) from stdin with (format csv, header true)",
+                        f"copy {table} ({names}) from stdin with (format csv, header true)",
                         handle,
                     )
-                cur.execute(f"analyze {SOURCE}")
-                cur.execute(f"select count(*) from {SOURCE}")
+                cur.execute(f"analyze {table}")
+                cur.execute(f"select count(*) from {table}")
                 rows = int(cur.fetchone()[0])
             conn.commit()
         finally:
@@ -624,21 +629,40 @@ def test_adapter_events_equal_the_duckdb_contract_build(
     tmp_path: Path, pg_server: PgServer, adapter_reference: Path, format_name: str
 ) -> None:
     """The log in a tracker's shape, loaded into PostgreSQL and read through the tracker's
-    adapter, gives every event as the contract's DuckDB build does."""
+    adapter, gives every event as the contract's DuckDB build does.
+
+    Segment's log is loaded as two sources (var ai_adoption_sources), half of the rows
+    each: their union gives the same events, and each row keeps the source it came from.
+    """
     vendor = write_vendor_log(adapter_reference, format_name, tmp_path / format_name)
     database = pg_server.create_database(f"ai_adoption_{format_name}")
-    load_events(pg_server, database, vendor, replace=True)
+    dbt_vars: dict[str, Any] = {"ai_adoption_source_format": format_name}
+    loaded: dict[str, int] = {}
+    if format_name == TWO_SOURCES_FORMAT:
+        for name, half in zip(TWO_SOURCES, split_log(vendor), strict=True):
+            loaded[name] = load_events(
+                pg_server, database, half, replace=True, table=f"main.{name}_tracks"
+            )
+        dbt_vars["ai_adoption_sources"] = [
+            {"name": name, "table": f"{name}_tracks"} for name in TWO_SOURCES
+        ]
+    else:
+        load_events(pg_server, database, vendor, replace=True)
     run_pg_dbt(
         pg_server,
         database,
         tmp_path / "dbt",
         "build",
         extra_args=(*NO_TESTS, *ENGINE_SELECT),
-        extra_vars={"ai_adoption_source_format": format_name},
+        extra_vars=dbt_vars,
     )
     built = export_tables(pg_server, database, [ENGINE_TABLE], tmp_path / "pg.duckdb")
     problems = engine_differences(adapter_reference, built)
     assert not problems, "\n".join(problems)
+    for name, rows in loaded.items():
+        ledger = f"{LEDGER[0]}.{LEDGER[1]}"
+        sql = f"select count(*) from {ledger} where source_relation = '{name}'"
+        assert query(pg_server, database, sql) == (rows,), name
 
 
 # ---- the keyed id hash --------------------------------------------------------------------

@@ -38,9 +38,12 @@ import pytest
 from adapter_fixtures import (
     ENGINE_SELECT,
     ENGINE_TABLE,
+    TWO_SOURCES,
+    TWO_SOURCES_FORMAT,
     WRITERS,
     engine_differences,
     engine_reference,
+    split_log,
     write_vendor_log,
 )
 from conftest import (
@@ -124,11 +127,17 @@ def run_spark_dbt(
     return execute_dbt(args, env, spark_dir, db=spark_dir, check=check)
 
 
-def load_events(spark_dir: Path, path: Path | str, *, link: bool = False) -> DbtRun:
-    """Copy Parquet files into the source table, or link the table to a folder of them."""
+def load_events(
+    spark_dir: Path, path: Path | str, *, link: bool = False, table: str | None = None
+) -> DbtRun:
+    """Copy Parquet files into the source table (or ``table``), or link the table to a
+    folder of them."""
     arguments = json.dumps({"path": str(path), "link": link})
     return run_spark_dbt(
-        spark_dir, "run-operation ai_adoption_load_events", extra_args=("--args", arguments)
+        spark_dir,
+        "run-operation ai_adoption_load_events",
+        extra_args=("--args", arguments),
+        extra_vars={"ai_adoption_source_table": table} if table else None,
     )
 
 
@@ -359,19 +368,38 @@ def test_adapter_events_equal_the_duckdb_contract_build(
     tmp_path: Path, adapter_reference: Path, format_name: str
 ) -> None:
     """The log in a tracker's shape, read on Spark through the tracker's adapter, gives
-    every event as the contract's DuckDB build does."""
+    every event as the contract's DuckDB build does.
+
+    Segment's log is loaded as two sources (var ai_adoption_sources), half of the rows
+    each: their union gives the same events, and each row keeps the source it came from.
+    """
     vendor = write_vendor_log(adapter_reference, format_name, tmp_path / format_name)
     spark_dir = tmp_path / "spark"
-    load_events(spark_dir, vendor)
-    run_spark_dbt(
-        spark_dir,
-        "build",
-        extra_args=(*NO_TESTS, *ENGINE_SELECT),
-        extra_vars={"ai_adoption_source_format": format_name},
-    )
-    built = read_spark_tables(spark_dir, tmp_path / "spark.duckdb", schemas=(ENGINE_TABLE[0],))
+    dbt_vars: dict[str, Any] = {"ai_adoption_source_format": format_name}
+    loaded: dict[str, int] = {}
+    if format_name == TWO_SOURCES_FORMAT:
+        for name, half in zip(TWO_SOURCES, split_log(vendor), strict=True):
+            load_events(spark_dir, half, table=f"{name}_tracks")
+            loaded[name] = pq.read_metadata(half).num_rows
+        dbt_vars["ai_adoption_sources"] = [
+            {"name": name, "table": f"{name}_tracks"} for name in TWO_SOURCES
+        ]
+    else:
+        load_events(spark_dir, vendor)
+    run_spark_dbt(spark_dir, "build", extra_args=(*NO_TESTS, *ENGINE_SELECT), extra_vars=dbt_vars)
+    schemas = (ENGINE_TABLE[0], STAGING_SCHEMA) if loaded else (ENGINE_TABLE[0],)
+    built = read_spark_tables(spark_dir, tmp_path / "spark.duckdb", schemas=schemas)
     problems = engine_differences(adapter_reference, built)
     assert not problems, "\n".join(problems)
+    if loaded:
+        con = duckdb.connect(str(built), read_only=True)
+        try:
+            received = con.execute(
+                f"select source_relation, count(*) from {STAGING_SCHEMA}.{LEDGER_TABLE} group by 1"
+            ).fetchall()
+        finally:
+            con.close()
+        assert dict(received) == loaded
 
 
 # ---- the keyed id hash --------------------------------------------------------------------

@@ -1,6 +1,7 @@
 {#- One row per load day (the day rows reached the warehouse; null for rows
-    whose load time and event time are both unreadable): what arrived and
-    where each row went. rows_received = events_clean + duplicates +
+    whose load time and event time are both unreadable) and source (the
+    source_relation of ai_adoption_sources; `events` for the one declared
+    source): what arrived and where each row went. rows_received = events_clean + duplicates +
     rows_rejected + late_beyond_lookback on every row; the last is only
     non-zero after incremental runs missed rows that arrived later than the
     lookback allows (a full refresh, or a run with a wider lookback, reads
@@ -14,7 +15,9 @@ with
 
 source_rows as (
 
-    select load_date
+    select
+        load_date,
+        source_relation
     from {{ ref('base_ai_events__raw_events') }}
 
 ),
@@ -23,9 +26,10 @@ received as (
 
     select
         load_date,
+        source_relation,
         count(*) as rows_received
     from source_rows
-    group by 1
+    group by 1, 2
 
 ),
 
@@ -45,6 +49,7 @@ arrivals as (
 
     select
         cast(effective_loaded_at as date) as load_date,
+        source_relation,
         count(*) as rows_read,
         count(case when {{ ai_adoption_is_kept_event() }} then 1 end) as events_clean,
         count(case when is_duplicate then 1 end) as duplicates,
@@ -53,7 +58,7 @@ arrivals as (
         {%- endfor %}
         count(case when rejection_reason is not null then 1 end) as rows_rejected
     from checked
-    group by 1
+    group by 1, 2
 
 ),
 
@@ -61,6 +66,7 @@ clean_days as (
 
     select
         cast(loaded_at as date) as load_date,
+        source_relation,
         count(case when not is_mapped then 1 end) as unmapped_events,
         count(distinct case when not is_mapped then event_name end) as unmapped_event_names,
         count(case when is_orphan_output_event then 1 end) as orphan_output_events,
@@ -70,7 +76,7 @@ clean_days as (
         min(occurred_at) as first_occurred_at,
         max(occurred_at) as last_occurred_at
     from clean
-    group by 1
+    group by 1, 2
 
 ),
 
@@ -80,6 +86,7 @@ conflicting_days as (
         kept copy: the same event_id sent for two different events #}
     select
         cast(duplicate.effective_loaded_at as date) as load_date,
+        duplicate.source_relation,
         count(*) as conflicting_duplicates
     from checked as duplicate
     inner join checked as kept
@@ -93,26 +100,54 @@ conflicting_days as (
             or duplicate.event_name != kept.event_name
             or cast(duplicate.occurred_at as date) != cast(kept.occurred_at as date)
         )
-    group by 1
+    group by 1, 2
+
+),
+
+implied_outputs as (
+
+    {#- an output acted on without a recorded view: its view event was lost #}
+    select
+        output_id,
+        last_loaded_at
+    from {{ ref('int_ai_outputs_rolled_up') }}
+    where is_view_implied
 
 ),
 
 implied_days as (
 
-    {#- an output acted on without a recorded view: its view event was lost #}
+    {#- counted on the load day of the output's latest event, for that event's
+        source (of two loaded at the same moment, the name that sorts first) #}
     select
-        cast(last_loaded_at as date) as load_date,
+        load_date,
+        source_relation,
         count(*) as implied_views
-    from {{ ref('int_ai_outputs_rolled_up') }}
-    where is_view_implied
-    group by 1
+    from (
+        select
+            implied.output_id,
+            cast(implied.last_loaded_at as date) as load_date,
+            min(latest.source_relation) as source_relation
+        from implied_outputs as implied
+        inner join clean as latest
+            on
+                implied.output_id = latest.output_id
+                and implied.last_loaded_at = latest.loaded_at
+        group by 1, 2
+    ) as latest_sources
+    group by 1, 2
 
 ),
 
 final as (
 
     select
+        {{ ai_adoption_surrogate_key([
+            "coalesce(received.load_date, cast('" ~ ai_adoption_first_load_day() ~ "' as date))",
+            "coalesce(received.source_relation, '')",
+        ]) }} as source_day_key,
         received.load_date,
+        received.source_relation,
         received.rows_received,
         coalesce(arrivals.events_clean, 0) as events_clean,
         coalesce(arrivals.duplicates, 0) as duplicates,
@@ -135,14 +170,20 @@ final as (
     from received
     left join arrivals
         on
-            received.load_date = arrivals.load_date
-            or (received.load_date is null and arrivals.load_date is null)
+            received.load_date is not distinct from arrivals.load_date
+            and received.source_relation is not distinct from arrivals.source_relation
     left join clean_days
-        on received.load_date = clean_days.load_date
+        on
+            received.load_date = clean_days.load_date
+            and received.source_relation is not distinct from clean_days.source_relation
     left join conflicting_days
-        on received.load_date = conflicting_days.load_date
+        on
+            received.load_date = conflicting_days.load_date
+            and received.source_relation is not distinct from conflicting_days.source_relation
     left join implied_days
-        on received.load_date = implied_days.load_date
+        on
+            received.load_date = implied_days.load_date
+            and received.source_relation is not distinct from implied_days.source_relation
 
 )
 

@@ -52,6 +52,7 @@ final as (
         session_id,
         output_id,
         coalesce(job_key, feature) as job_key,
+        source_relation,
         {#- the event's own measures, as the contract lists them #}
         {%- for column in ai_adoption_payload_columns() %}
             {{ column }}{% if not loop.last %},{% endif %}

@@ -20,6 +20,7 @@ final as (
             raw_{{ name }} as {{ name }},
         {%- endfor %}
         raw_properties_chars as properties_chars,
+        source_relation,
         cast(effective_loaded_at as date) as load_date,
         rejection_reason
     from rejected

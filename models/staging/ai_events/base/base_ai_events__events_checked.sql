@@ -17,7 +17,7 @@
 {%- set passthrough = ai_adoption_passthrough_columns() -%}
 {%- set read_columns = raw_columns + passthrough -%}
 {%- set typed_columns = ai_adoption_required_columns() + (optional.keys() | list)
-    + ['action', 'stage', 'requires_output_id'] + passthrough -%}
+    + ['action', 'stage', 'requires_output_id'] + passthrough + ['source_relation'] -%}
 {%- set min_occurred_at = 'cast(' ~ ai_adoption_literal(var('ai_adoption_min_occurred_at')) ~ ' as '
     ~ ai_adoption_type('timestamp') ~ ')' -%}
 {#- Runs read the source itself, so that a column already in the contract's
@@ -28,7 +28,7 @@
 {%- set unit_test = (text_view | string).startswith('__dbt__cte__') -%}
 {%- if unit_test -%}
     {%- set source_types = {} -%}
-    {%- for name in read_columns + ['properties'] -%}
+    {%- for name in read_columns + ['properties', 'source_relation'] -%}
         {%- do source_types.update({name: ''}) -%}
     {%- endfor -%}
 {%- else -%}
@@ -61,7 +61,7 @@ with
 source_rows as {{ ai_adoption_materialized_cte() }}(
 
     select
-        {%- for name in present if name in read_columns or name == 'properties' %}
+        {%- for name in present if name in read_columns or name in ['properties', 'source_relation'] %}
             {{ name }} as src_{{ name }},
         {%- endfor %}
         {{ ai_adoption_properties_json('properties', 'properties' in present) }} as properties_json
@@ -153,6 +153,8 @@ typed as (
         {%- for name in passthrough %}
             nullif(trim({{ raw_text[name] }}), '') as {{ name }},
         {%- endfor %}
+        -- the source the row came from, kept for every row, good or rejected
+        {{ ai_adoption_source_relation_text(present, 'src_') }} as source_relation,
         -- text on every engine, as the typed values (seeds may load as varchar)
         cast(action_map.action as {{ ai_adoption_type('string') }}) as action,
         cast(actions.stage as {{ ai_adoption_type('string') }}) as stage,
@@ -312,7 +314,9 @@ batch_ranked as (
                 case when loaded_at is null then 1 else 0 end,
                 event_name,
                 user_id,
-                coalesce(output_id, '')
+                coalesce(output_id, ''),
+                -- the same event in two sources: the copy of the source whose name sorts first
+                coalesce(source_relation, '')
         ) as batch_rank
     from flagged
     where may_have_copies and rejection_reason is null

@@ -41,6 +41,8 @@ as_text as (
             {{ ai_adoption_source_text(name, present) }} as {{ name }},
         {%- endfor %}
         properties_text as properties,
+        -- the source the row came from (ai_adoption_sources), else the declared one
+        {{ ai_adoption_source_relation_text(present) }} as source_relation,
         -- the day the row arrived, by the ledger's rule (its load time, else
         -- its event time), typed as the ledger types it
         cast(coalesce(

@@ -145,7 +145,7 @@ final as (
             when is_failed_response
                 then coalesce({{ ai_adoption_json_get(json, 'error_code') }}, 'error')
         end as error_code,
-        properties_text as properties
+        properties_text as properties{{ ai_adoption_pass_source_relation(present) }}
     from classified
 
 )

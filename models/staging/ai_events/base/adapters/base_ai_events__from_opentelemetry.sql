@@ -315,7 +315,7 @@ final as (
                 when evaluation_score = 1 then '1'
             end
         ) as rating,
-        attributes_text as properties
+        attributes_text as properties{{ ai_adoption_pass_source_relation(present) }}
     from flagged
 
 )

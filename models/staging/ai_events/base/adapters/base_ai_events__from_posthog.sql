@@ -109,7 +109,7 @@ final as (
                     'error'
                 )
         end as error_code,
-        properties_text as properties
+        properties_text as properties{{ ai_adoption_pass_source_relation(present) }}
     from flagged
 
 )

@@ -101,7 +101,7 @@ final as (
                     then cast({{ ai_adoption_first_present_column(id_columns, present) }} as {{ text_type }})
             end
         ) as output_id,
-        properties_text as properties
+        properties_text as properties{{ ai_adoption_pass_source_relation(present) }}
     from events
 
 )
