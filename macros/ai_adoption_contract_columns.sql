@@ -138,6 +138,17 @@
 {% endmacro %}
 
 
+{#- Every reason a product activity row (var ai_adoption_activity_source)
+    is rejected for, in the order rows are checked. -#}
+{% macro ai_adoption_activity_rejection_reasons() %}
+    {{ return([
+        'missing_user_id', 'missing_activity_date', 'unparseable_activity_date',
+        'implausible_activity_date', 'unparseable_action_count', 'negative_action_count',
+        'unparseable_loaded_at',
+    ]) }}
+{% endmacro %}
+
+
 {#- The six stages of the chain, in order. -#}
 {% macro ai_adoption_chain_stages() %}
     {{ return(['trigger', 'context', 'output', 'verification', 'handoff', 'return']) }}

@@ -36,13 +36,7 @@
     {%- set names = [] -%}
     {%- for entry in sources -%}
         {%- set where = "var ai_adoption_sources, source " ~ loop.index ~ ": " -%}
-        {%- if entry is not mapping -%}
-            {{ exceptions.raise_compiler_error(where ~ "'" ~ entry ~ "' is not a mapping such as {name: web, table: web_events}.") }}
-        {%- endif -%}
-        {%- set unknown = entry.keys() | reject('in', ['name', 'table', 'schema', 'database', 'path']) | list -%}
-        {%- if unknown -%}
-            {{ exceptions.raise_compiler_error(where ~ "unknown key(s) " ~ (unknown | join(', ')) ~ "; the keys are name, table, schema, database and path.") }}
-        {%- endif -%}
+        {%- do ai_adoption_check_source_entry(entry, where, ['name']) -%}
         {%- set name = entry.get('name') -%}
         {%- if name is not string or not name or name != name.strip() -%}
             {{ exceptions.raise_compiler_error(where ~ "its name must be a non-empty text without surrounding spaces; got '" ~ name ~ "'.") }}
@@ -50,11 +44,38 @@
             {{ exceptions.raise_compiler_error(where ~ "the name '" ~ name ~ "' is given twice; each source needs its own.") }}
         {%- endif -%}
         {%- do names.append(name) -%}
-        {%- if ('table' in entry) == ('path' in entry) -%}
-            {{ exceptions.raise_compiler_error(where ~ "'" ~ name ~ "' must have either a table or a path.") }}
-        {%- endif -%}
     {%- endfor -%}
     {{ return(sources | list) }}
+{% endmacro %}
+
+
+{#- One relation given by a var: a mapping with either a table (schema and
+    database default to the declared source's) or a path, and no other keys
+    than those and `extra_keys`; stops the build with `where` and the fault. -#}
+{% macro ai_adoption_check_source_entry(entry, where, extra_keys=[]) %}
+    {%- if entry is not mapping -%}
+        {{ exceptions.raise_compiler_error(where ~ "'" ~ entry ~ "' is not a mapping such as {table: web_events}.") }}
+    {%- endif -%}
+    {%- set keys = extra_keys + ['table', 'schema', 'database', 'path'] -%}
+    {%- set unknown = entry.keys() | reject('in', keys) | list -%}
+    {%- if unknown -%}
+        {{ exceptions.raise_compiler_error(where ~ "unknown key(s) " ~ (unknown | join(', ')) ~ "; the keys are " ~ (keys | join(', ')) ~ ".") }}
+    {%- endif -%}
+    {%- if ('table' in entry) == ('path' in entry) -%}
+        {{ exceptions.raise_compiler_error(where ~ "'" ~ entry.get('name', entry) ~ "' must have either a table or a path.") }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- The relation (or file scan) of var ai_adoption_activity_source, the
+    product activity, checked; none when the var is not set. -#}
+{% macro ai_adoption_activity_relation() %}
+    {%- set entry = var('ai_adoption_activity_source') -%}
+    {%- if entry is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- do ai_adoption_check_source_entry(entry, 'var ai_adoption_activity_source: ') -%}
+    {{ return(ai_adoption_listed_source_relation(entry)) }}
 {% endmacro %}
 
 

@@ -93,6 +93,17 @@
 {% endmacro %}
 
 
+{#- Whole weeks from a timestamp back from the data horizon: 0 is the last
+    seven days up to the horizon, so weeks 0 to N - 1 are a trailing window
+    of N weeks (the usage segments and adoption stages count weeks so). -#}
+{% macro ai_adoption_weeks_ago(timestamp_expression, horizon_expression) -%}
+    floor(
+        {{ ai_adoption_seconds_between(timestamp_expression, horizon_expression) }}
+        / {{ ai_adoption_seconds_per('week') }}
+    )
+{%- endmacro %}
+
+
 {#- The date a timestamp's period starts on: its day for grain 'day', else
     the first day of its week or month (weeks start on Monday). -#}
 {% macro ai_adoption_period_start(grain, timestamp_expression) -%}

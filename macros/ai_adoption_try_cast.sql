@@ -11,6 +11,18 @@
 {% endmacro %}
 
 
+{#- Text to a date, null unless it is exactly a calendar date written
+    YYYY-MM-DD: a time of day, an offset or another spelling is no date, so
+    it is not cut or shifted to one. Read through the timestamp cast at
+    midnight, so every engine checks the calendar the same way. -#}
+{% macro ai_adoption_try_cast_date(expression) -%}
+    case
+        when length({{ expression }}) = 10
+            then cast({{ ai_adoption_try_cast(expression ~ " || ' 00:00:00'", 'timestamp') }} as date)
+    end
+{%- endmacro %}
+
+
 {#- The text shapes the contract accepts (regular expressions, for every
     engine; the Python reference in the tests uses the same ones). -#}
 {% macro ai_adoption_integer_pattern() -%}

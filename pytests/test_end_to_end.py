@@ -176,6 +176,19 @@ def quality_total(con: duckdb.DuckDBPyConnection, column: str) -> int:
 # ---- reconciliation ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "table",
+    ["fct_ai_feature_reach", "fct_ai_account_reach", "dim_ai_user_adoption"],
+)
+def test_reach_is_empty_without_a_product_activity_source(
+    con: duckdb.DuckDBPyConnection, table: str
+) -> None:
+    """Without var ai_adoption_activity_source the reach marts are built and hold no row,
+    although the events have AI users: there are no active users to count them among."""
+    assert scalar(con, "select count(*) from main_ai_adoption.fct_ai_sessions") > 0
+    assert scalar(con, f"select count(*) from main_ai_adoption.{table}") == 0
+
+
 def test_source_rows_reconcile(
     con: duckdb.DuckDBPyConnection, warehouse: Warehouse, ref: Reference, truth: dict[str, Any]
 ) -> None:

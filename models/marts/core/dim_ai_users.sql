@@ -36,10 +36,7 @@ session_weeks as (
         horizon.data_as_of,
         -- whole weeks between the session's start and the data horizon: 0 is
         -- the latest week, so weeks 0 to segment_weeks - 1 are the trailing window
-        floor(
-            {{ ai_adoption_seconds_between('sessions.started_at', 'horizon.data_as_of') }}
-            / {{ ai_adoption_seconds_per('week') }}
-        ) as weeks_ago
+        {{ ai_adoption_weeks_ago('sessions.started_at', 'horizon.data_as_of') }} as weeks_ago
     from sessions
     cross join horizon
 
