@@ -100,7 +100,8 @@ def _register_generate(subparsers: Subparsers) -> None:
         description=(
             "Write a deterministic synthetic event log (DIR/part-NNNN.parquet, split in "
             "loaded_at order) and DIR/truth.json with the counts it was built with. The same "
-            "seed and arguments always give the same data."
+            "seed and arguments always give the same data; asking for the product activity "
+            "too leaves the events as they are without it."
         ),
     )
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
@@ -142,6 +143,15 @@ def _register_generate(subparsers: Subparsers) -> None:
             "and failures always arrive (default: %(default)s)"
         ),
     )
+    parser.add_argument(
+        "--activity-out",
+        metavar="DIR",
+        help=(
+            "also write the product activity of the same run (one row per user and active day, "
+            "with users who never use AI) as DIR/part-NNNN.parquet; its counts go to "
+            "truth.json under activity (default: no activity)"
+        ),
+    )
     parser.set_defaults(handler=_run_generate)
 
 
@@ -154,16 +164,24 @@ def _run_generate(args: argparse.Namespace) -> int:
         end_date=args.end_date,
         clean=args.clean,
         loss_rate=args.loss,
+        activity=args.activity_out is not None,
     )
     log = generate(cfg)
-    write_log(log, args.out, args.parts)
+    write_log(log, args.out, args.parts, activity_dir=args.activity_out)
     truth = log.truth
     rejected = sum(truth["injected"][k] for k in REJECTED_KINDS)
     lost = f", {truth['lost_events']} lost in delivery" if truth["lost_events"] else ""
+    activity = ""
+    if "activity" in truth:
+        a = truth["activity"]
+        activity = (
+            f"; {a['rows_total']} activity rows to {args.activity_out}: {a['good_rows']} "
+            f"active days of {a['ai_users']} AI users and {a['non_ai_users']} others"
+        )
     print(
         f"wrote {truth['rows_total']} rows to {args.out} in {args.parts} part(s): "
         f"{truth['good_events']} good events, {truth['duplicates']} duplicates, "
-        f"{rejected} malformed rows{lost}; {truth['start_date']}..{truth['end_date']}, "
+        f"{rejected} malformed rows{lost}{activity}; {truth['start_date']}..{truth['end_date']}, "
         f"seed {truth['seed']} ({time.perf_counter() - started:.1f}s)"
     )
     return 0

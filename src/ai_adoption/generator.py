@@ -23,6 +23,10 @@ whose profile names models), which is drawn from a stream of its own
 (``random.Random(f"{seed}:models")``): adding or changing models leaves every
 other value of every row as it was. The same seed and arguments always give the
 same rows, and nothing depends on the wall clock.
+
+With ``activity`` the same run also gives the product activity of the log's users and of as
+many users without AI (:mod:`ai_adoption.activity`), drawn from a stream of its own, so the
+event log is the same with or without it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ai_adoption.activity import (
+    DAYS_PER_WEEK,
+    DEFAULT_ACTIVITY_EFFECT,
+    AiUse,
+    generate_activity,
+)
 from ai_adoption.profiles import FEATURE_PROFILES as FEATURE_PROFILES
 from ai_adoption.profiles import TEAM_EVENT_NAMES as TEAM_EVENT_NAMES
 from ai_adoption.profiles import BurstShape, Range
@@ -224,6 +234,13 @@ class GeneratorConfig:
     #: chance that a client-side event is lost in delivery (server-side events always arrive);
     #: ``events`` counts the events before the loss
     loss_rate: float = 0.0
+    #: also generate the product activity of the log's users (and of users without AI)
+    activity: bool = False
+    #: active days a week that adopting a feature adds from the week after its first session;
+    #: features not listed add none
+    activity_effect: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_ACTIVITY_EFFECT)
+    )
 
     def __post_init__(self) -> None:
         if self.events < 1:
@@ -234,6 +251,11 @@ class GeneratorConfig:
             raise ValueError(f"loss_rate must be at least 0 and below 1: {self.loss_rate}")
         if not self.profiles:
             raise ValueError("at least one feature profile is needed")
+        for feature, days in self.activity_effect.items():
+            if not -DAYS_PER_WEEK <= days <= DAYS_PER_WEEK:
+                raise ValueError(f"the activity effect of {feature} is not a number of days a week")
+            if self.activity and feature not in self.profiles:
+                raise ValueError(f"the activity effect names an unknown feature: {feature}")
 
     @property
     def start_date(self) -> date:
@@ -242,10 +264,15 @@ class GeneratorConfig:
 
 @dataclass(frozen=True)
 class GeneratedLog:
-    """A generated log: the rows (sorted by loaded_at) and the truth about them."""
+    """A generated log: the rows (sorted by loaded_at) and the truth about them.
+
+    ``activity`` holds the product activity rows (sorted by loaded_at) when they were asked
+    for; their truth is ``truth["activity"]``.
+    """
 
     table: pa.Table
     truth: dict[str, Any]
+    activity: pa.Table | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -1268,28 +1295,76 @@ def generate(cfg: GeneratorConfig) -> GeneratedLog:
         "loss_rate": cfg.loss_rate,
         "lost_events": lost,
     }
-    return GeneratedLog(table=table, truth=truth)
+    if not cfg.activity:
+        return GeneratedLog(table=table, truth=truth)
+    activity = generate_activity(
+        cfg, _ai_uses(good + kept, gen.period_start_us), len(gen.people) + 1
+    )
+    truth["activity"] = activity.truth
+    return GeneratedLog(table=table, truth=truth, activity=activity.table)
 
 
-def write_log(log: GeneratedLog, out_dir: str | Path, parts: int = 4) -> list[Path]:
-    """Write ``part-NNNN.parquet`` files (split in loaded_at order) and ``truth.json``.
+def _ai_uses(rows: Iterable[dict[str, Any]], period_start_us: int) -> list[AiUse]:
+    """Who used which feature on which day, from the rows the warehouse keeps (true times).
 
-    Old part files in ``out_dir`` are removed first. Returns the paths written.
+    One use per session and day, in the order the rows come.
     """
+    sessions: dict[tuple[int, int], _Session] = {}
+    for r in rows:
+        s: _Session = r["_s"]
+        sessions.setdefault((s.key, (r["t"] - period_start_us) // DAY_US), s)
+    return [AiUse(s.user_id, s.account_id, s.feature, day) for (_, day), s in sessions.items()]
+
+
+def _write_parts(table: pa.Table, out: Path, parts: int) -> list[Path]:
+    """Write ``table`` as ``part-NNNN.parquet`` files in its row order, old parts removed first."""
     if parts < 1:
         raise ValueError("parts must be at least 1")
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for old in sorted(out.glob("part-*.parquet")):
         old.unlink()
-    n = log.table.num_rows
+    n = table.num_rows
     written: list[Path] = []
     for i in range(parts):
         lo, hi = n * i // parts, n * (i + 1) // parts
         path = out / f"part-{i:04d}.parquet"
-        pq.write_table(log.table.slice(lo, hi - lo), path)
+        pq.write_table(table.slice(lo, hi - lo), path)
         logger.info("wrote %s (%d rows)", path, hi - lo)
         written.append(path)
+    return written
+
+
+def write_activity(log: GeneratedLog, out_dir: str | Path, parts: int = 4) -> list[Path]:
+    """Write the log's product activity as ``part-NNNN.parquet`` files (in loaded_at order).
+
+    Old part files in ``out_dir`` are removed first; the counts stay in the log's truth.json.
+    Returns the paths written.
+    """
+    if log.activity is None:
+        raise ValueError("the log was generated without activity")
+    return _write_parts(log.activity, Path(out_dir), parts)
+
+
+def write_log(
+    log: GeneratedLog,
+    out_dir: str | Path,
+    parts: int = 4,
+    activity_dir: str | Path | None = None,
+) -> list[Path]:
+    """Write ``part-NNNN.parquet`` files (split in loaded_at order) and ``truth.json``.
+
+    Old part files in ``out_dir`` are removed first. With ``activity_dir`` the log's product
+    activity goes there (see :func:`write_activity`). Returns the paths written.
+    """
+    out = Path(out_dir)
+    if activity_dir is not None:
+        if log.activity is None:
+            raise ValueError("the log was generated without activity")
+        if Path(activity_dir).resolve() == out.resolve():
+            raise ValueError("the activity needs a directory of its own, apart from the events")
+    written = _write_parts(log.table, out, parts)
+    if activity_dir is not None:
+        written += write_activity(log, activity_dir, parts)
     truth_path = out / "truth.json"
     truth_path.write_text(json.dumps(log.truth, indent=2) + "\n", encoding="utf-8")
     logger.info("wrote %s", truth_path)
