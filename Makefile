@@ -12,9 +12,11 @@ SEED ?= 42
 # share of client-side events the sample tracker loses in delivery, as real ones do
 LOSS ?= 0.25
 DATA ?= data/events
+# the product activity of the same run (one row per user and active day), for reach and effect
+ACTIVITY ?= data/activity
 DB ?= target/ai_adoption.duckdb
 DBT_ARGS := --profiles-dir .
-SOURCE_VARS := '{ai_adoption_source_path: "$(DATA)/*.parquet"}'
+SOURCE_VARS := '{ai_adoption_source_path: "$(DATA)/*.parquet", ai_adoption_activity_source: {path: "$(ACTIVITY)/*.parquet"}}'
 BENCH_SCALES ?= 1000000 10000000
 BUILD_ARGS ?=
 BENCH_DIR ?= target/bench
@@ -46,8 +48,8 @@ browser:  ## headless Chromium for the tests that render the report and the docs
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-data: $(STAMP)  ## generate the sample event log (EVENTS, SEED, LOSS, DATA)
-	$(BIN)/ai-adoption generate --out $(DATA) --events $(EVENTS) --seed $(SEED) --loss $(LOSS)
+data: $(STAMP)  ## generate the sample event log and its product activity (EVENTS, SEED, LOSS, DATA, ACTIVITY)
+	$(BIN)/ai-adoption generate --out $(DATA) --activity-out $(ACTIVITY) --events $(EVENTS) --seed $(SEED) --loss $(LOSS)
 
 build: $(STAMP)  ## dbt build on the events in DATA (DuckDB file DB; BUILD_ARGS are passed on)
 	AI_ADOPTION_DUCKDB_PATH=$(DB) $(BIN)/dbt build $(DBT_ARGS) $(BUILD_ARGS) --vars $(SOURCE_VARS)

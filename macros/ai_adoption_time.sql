@@ -104,6 +104,14 @@
 {%- endmacro %}
 
 
+{#- A calendar week as a whole number: weeks since the one starting on
+    Monday 1970-01-05, counted on the date (weeks start on Monday), so that
+    week windows are ranges of whole numbers on every engine. -#}
+{% macro ai_adoption_week_number(date_expression) -%}
+    cast(floor({{ dbt.datediff("cast('1970-01-05' as date)", date_expression, 'day') }} / 7.0) as integer)
+{%- endmacro %}
+
+
 {#- The date a timestamp's period starts on: its day for grain 'day', else
     the first day of its week or month (weeks start on Monday). -#}
 {% macro ai_adoption_period_start(grain, timestamp_expression) -%}

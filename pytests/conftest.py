@@ -230,9 +230,17 @@ def assert_build_ran_everything(workdir: Path) -> None:
     assert any(r["unique_id"].endswith(".assert_source_rows_reconcile") for r in results)
 
 
-def generate_events(out_dir: Path, events: int, seed: int, loss: float = 0.0) -> dict[str, Any]:
+def generate_events(
+    out_dir: Path,
+    events: int,
+    seed: int,
+    loss: float = 0.0,
+    activity_dir: Path | None = None,
+) -> dict[str, Any]:
     """Write a synthetic event log with the generator's CLI (``loss``: share of client events
-    lost in delivery); return its truth.json."""
+    lost in delivery; ``activity_dir``: also write the product activity there); return its
+    truth.json."""
+    activity = ["--activity-out", str(activity_dir)] if activity_dir is not None else []
     completed = subprocess.run(
         [
             str(GENERATOR),
@@ -245,6 +253,7 @@ def generate_events(out_dir: Path, events: int, seed: int, loss: float = 0.0) ->
             str(seed),
             "--loss",
             str(loss),
+            *activity,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -38,6 +38,7 @@ ACTIVITY_MARTS: tuple[str, ...] = (
     "fct_ai_feature_reach",
     "fct_ai_account_reach",
     "dim_ai_user_adoption",
+    "fct_ai_feature_effect",
 )
 
 #: Every table whose rows must match after incremental runs (schema, table).

@@ -42,11 +42,19 @@ EXPECTED_MARTS = frozenset(
         "fct_ai_feature_reach",
         "fct_ai_account_reach",
         "dim_ai_user_adoption",
+        "fct_ai_feature_effect",
     }
 )
 #: Marts that read the optional product activity, which the generated sample lacks: there
-#: they must be empty (their rows are checked in test_reach.py).
-ACTIVITY_MARTS = frozenset({"fct_ai_feature_reach", "fct_ai_account_reach", "dim_ai_user_adoption"})
+#: they must be empty (their rows are checked in test_reach.py and test_effect.py).
+ACTIVITY_MARTS = frozenset(
+    {
+        "fct_ai_feature_reach",
+        "fct_ai_account_reach",
+        "dim_ai_user_adoption",
+        "fct_ai_feature_effect",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,11 @@ who use it on more days than they would be active anyway.
 One effect is planted (``GeneratorConfig.activity_effect``, by default ``report_builder``):
 from the week after a user's first session of the feature, the daily chance goes up by the
 effect divided by seven, which is the effect in active days per week. Every other feature
-changes nothing; ``action_count`` carries no effect at all.
+changes nothing; ``action_count`` carries no effect at all. Because AI days are active days,
+a feature used on days the user would not have come anyway still adds active days;
+``truth["activity"]["expected_effect"]`` gives, per adopter and week after adoption, the
+expected active days that adopting adds, both parts together, so that an estimate can be held
+against what it should find.
 
 Unless the log is ``clean``, a few bad rows of known kinds are added: rows without a user,
 dates that do not parse, action counts that are negative or fractional, exact copies loaded
@@ -142,6 +146,8 @@ class _User:
     ai_days: set[int] = field(default_factory=set)
     #: feature -> day of the user's first event of it
     first_day: dict[str, int] = field(default_factory=dict)
+    #: feature -> the days with an event of it
+    feature_days: dict[str, set[int]] = field(default_factory=dict)
 
 
 #: One row: user_id, activity_date, account_id, action_count and loaded_at in microseconds
@@ -206,6 +212,7 @@ def _ai_users(uses: Iterable[AiUse]) -> list[_User]:
         if user is None:
             user = users[use.user_id] = _User(use.user_id, use.account_id)
         user.ai_days.add(use.day)
+        user.feature_days.setdefault(use.feature, set()).add(use.day)
         first = user.first_day.get(use.feature)
         if first is None or use.day < first:
             user.first_day[use.feature] = use.day
@@ -246,17 +253,66 @@ def _active_chance(rng: Random, user: _User) -> float:
 
 def _weekly_lift(
     user: _User, effect: Mapping[str, float], week_of: Sequence[int]
-) -> list[tuple[int, float]]:
-    """(first week of the lift, daily chance added) for each effect feature the user adopted.
+) -> dict[str, tuple[int, float]]:
+    """Effect feature the user adopted -> (first week of the lift, daily chance added).
 
     The lift starts in the week after the week of the user's first session of the feature.
     """
-    lifts = []
+    lifts = {}
     for feature, days_per_week in effect.items():
         first = user.first_day.get(feature)
         if first is not None and days_per_week:
-            lifts.append((week_of[first] + 1, days_per_week / DAYS_PER_WEEK))
+            lifts[feature] = (week_of[first] + 1, days_per_week / DAYS_PER_WEEK)
     return lifts
+
+
+def _chance_in_week(chance: float, lifts: Iterable[tuple[int, float]], week: int) -> float:
+    """The daily chance in a week: the user's own plus the lifts begun by then, within 0..1."""
+    return min(1.0, max(0.0, chance + sum(lift for start, lift in lifts if week >= start)))
+
+
+def _expected_week(days: int, chance: float, ai_days: int) -> float:
+    """Expected active days of a week of ``days`` days: the aim, drawn day by day at
+    ``chance``, or the AI days when there are more of them (as :func:`_active_days` draws)."""
+    return sum(
+        math.comb(days, k) * chance**k * (1.0 - chance) ** (days - k) * max(k, ai_days)
+        for k in range(days + 1)
+    )
+
+
+def _expected_effect(
+    user: _User,
+    chance: float,
+    weeks: Sequence[Sequence[int]],
+    week_of: Sequence[int],
+    lifts: Mapping[str, tuple[int, float]],
+) -> dict[str, dict[int, float]]:
+    """Feature -> week -> what adopting it adds to the user's expected active days that week.
+
+    For each week after the week of the user's first session of a feature: the expected active
+    days as drawn, less those without the feature, that is without its AI days and its lift. It
+    is the planted effect where there is one, plus the days the feature's own use makes active.
+    """
+    effects: dict[str, dict[int, float]] = {}
+    for feature, first in user.first_day.items():
+        other_days = set().union(*(d for f, d in user.feature_days.items() if f != feature))
+        other_lifts = [lift for f, lift in lifts.items() if f != feature]
+        per_week = {}
+        for w in range(week_of[first] + 1, len(weeks)):
+            week = weeks[w]
+            with_it = _expected_week(
+                len(week),
+                _chance_in_week(chance, lifts.values(), w),
+                sum(1 for d in week if d in user.ai_days),
+            )
+            without = _expected_week(
+                len(week),
+                _chance_in_week(chance, other_lifts, w),
+                sum(1 for d in week if d in other_days),
+            )
+            per_week[w] = with_it - without
+        effects[feature] = per_week
+    return effects
 
 
 def _active_days(
@@ -264,13 +320,13 @@ def _active_days(
     user: _User,
     chance: float,
     weeks: Sequence[Sequence[int]],
-    lifts: Sequence[tuple[int, float]],
+    lifts: Mapping[str, tuple[int, float]],
 ) -> list[int]:
     """A user's active days: each week's aim, the AI days first, other days to make up the aim."""
     active: list[int] = []
     ai_days = user.ai_days
     for w, week in enumerate(weeks):
-        p = min(1.0, max(0.0, chance + sum(lift for start, lift in lifts if w >= start)))
+        p = _chance_in_week(chance, lifts.values(), w)
         aim = sum(1 for _ in week if rng.random() < p)
         ai = sum(1 for d in week if d in ai_days)
         if aim > ai:
@@ -303,20 +359,31 @@ def _batch_starts(rng: Random, start: date, days: int) -> list[int]:
     ]
 
 
+#: feature -> user -> Monday of a week after the user's adoption week (ISO) -> expected effect
+ExpectedEffect = dict[str, dict[str, dict[str, float]]]
+
+
 def _good_rows(
     rng: Random, users: Sequence[_User], cfg: GeneratorConfig, effect: Mapping[str, float]
-) -> _Columns:
-    """One row per user and active day, user by user."""
+) -> tuple[_Columns, ExpectedEffect]:
+    """One row per user and active day, user by user; and what each adoption adds to each week
+    after it (:func:`_expected_effect`, which draws nothing)."""
     weeks = _weeks(cfg.start_date, cfg.days)
     week_of = _week_of(weeks)
     dates = [(cfg.start_date + timedelta(days=d)).isoformat() for d in range(cfg.days)]
     batches = _batch_starts(rng, cfg.start_date, cfg.days)
     spread_us = LOAD_SPREAD_S * US
+    mondays = [(cfg.start_date + timedelta(days=week[0])).isoformat() for week in weeks]
     rows = _Columns()
+    expected: ExpectedEffect = {}
     for user in users:
         chance = _active_chance(rng, user)
         mean = rng.uniform(*ACTION_MEAN_RANGE)
         lifts = _weekly_lift(user, effect, week_of)
+        for feature, per_week in _expected_effect(user, chance, weeks, week_of, lifts).items():
+            expected.setdefault(feature, {})[user.user_id] = {
+                mondays[w]: value for w, value in per_week.items()
+            }
         for day in _active_days(rng, user, chance, weeks, lifts):
             loaded = batches[day] + int(rng.random() * spread_us)
             rows.user_id.append(user.user_id)
@@ -324,7 +391,7 @@ def _good_rows(
             rows.account_id.append(user.account_id)
             rows.action_count.append(_action_count(rng, mean))
             rows.loaded_at.append(loaded)
-    return rows
+    return rows, expected
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,7 +475,7 @@ def generate_activity(
     effect = cfg.activity_effect
     ai_users = _ai_users(uses)
     non_ai_users = _non_ai_users(rng, ai_users, first_new_user)
-    rows = _good_rows(rng, [*ai_users, *non_ai_users], cfg, effect)
+    rows, expected = _good_rows(rng, [*ai_users, *non_ai_users], cfg, effect)
     good_truth = {
         "good_rows": len(rows),
         "good_rows_without_action_count": rows.action_count.count(None),
@@ -429,5 +496,8 @@ def generate_activity(
         "injected": injected,
         "planted_effect_days_per_week": {f: float(effect.get(f, 0.0)) for f in cfg.profiles},
         "adopters": _adopters(ai_users, cfg.profiles),
+        # what adopting each feature adds to each adopter's expected active days, week by week
+        # after the adoption week: the planted effect plus the days the feature's use makes active
+        "expected_effect": {f: expected[f] for f in sorted(expected)},
     }
     return GeneratedActivity(table=table, truth=truth)
