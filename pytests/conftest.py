@@ -282,6 +282,45 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     yield Warehouse(db=run.db, data_dir=data_dir, truth=truth)
 
 
+@dataclass(frozen=True)
+class ActivityWarehouse:
+    """The warehouse fixture's events with their product activity, built on DuckDB."""
+
+    db: Path
+    #: the activity's Parquet files, for other engines to load
+    activity_dir: Path
+
+
+#: The table the engine suites load the activity into, in the declared source's schema (main),
+#: and the var that points the build at it.
+ACTIVITY_TABLE = "product_activity"
+ACTIVITY_VARS: Mapping[str, Any] = {"ai_adoption_activity_source": {"table": ACTIVITY_TABLE}}
+#: The models that read the product activity, and so everything they need.
+ACTIVITY_SELECT: tuple[str, ...] = (
+    "--select",
+    "+fct_ai_feature_reach +fct_ai_account_reach +dim_ai_user_adoption +fct_ai_feature_effect",
+)
+
+
+@pytest.fixture(scope="session")
+def activity_warehouse(
+    tmp_path_factory: pytest.TempPathFactory, warehouse: Warehouse
+) -> ActivityWarehouse:
+    """The reference of the other engines' reach and effect marts: the warehouse fixture's
+    events (generated again with their activity, the same rows) and its activity, the
+    activity models and what they read run on DuckDB."""
+    root = tmp_path_factory.mktemp("activity-warehouse")
+    activity_dir = root / "activity"
+    generate_events(root / "events", WAREHOUSE_EVENTS, WAREHOUSE_SEED, activity_dir=activity_dir)
+    run = run_dbt(
+        root / "dbt",
+        warehouse.data_dir / "*.parquet",
+        extra_args=(*ACTIVITY_SELECT, *QUICK_BUILD_EXCLUDES),
+        extra_vars={"ai_adoption_activity_source": {"path": str(activity_dir / "*.parquet")}},
+    )
+    return ActivityWarehouse(db=run.db, activity_dir=activity_dir)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """List what tests wrote for people to look at (screenshots, the report, the docs site),
     recorded with ``record_property("artifact", text)``; works under pytest-xdist too."""

@@ -16,7 +16,7 @@ adopters as (
     select
         feature,
         count(*) as adopters
-    from {{ ref('int_ai_feature_adopters_windowed') }}
+    from {{ ref('int_ai_feature_adoptions') }}
     group by 1
 
 ),

@@ -12,7 +12,8 @@ Events are generated as Parquet and copied into table main.ai_events with COPY F
 precision). dbt reads the declared source there (ai_adoption_source_path is not set).
 
 - a full `dbt build` (models, data tests, unit tests) on the 30k events (seed 7) of the
-  DuckDB warehouse fixture passes, and its source rows reconcile;
+  DuckDB warehouse fixture and their product activity passes, and its source rows
+  reconcile; its reach and effect marts equal a DuckDB build of the same activity;
 - every mart equals the DuckDB build of the same events (doubles within 1e-9); the marts
   exported from PostgreSQL are left as Parquet in target/engines/postgres/ (or
   $AI_ADOPTION_ENGINES_DIR/postgres/) for comparisons with other engines;
@@ -57,10 +58,13 @@ from adapter_fixtures import (
     write_vendor_log,
 )
 from conftest import (
+    ACTIVITY_TABLE,
+    ACTIVITY_VARS,
     QUICK_BUILD_EXCLUDES,
     REPO,
     WAREHOUSE_EVENTS,
     WAREHOUSE_SEED,
+    ActivityWarehouse,
     DbtRun,
     DbtRunner,
     Warehouse,
@@ -427,20 +431,33 @@ class PgBuild:
 
 @pytest.fixture(scope="module")
 def pg_build(
-    tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer, warehouse: Warehouse
+    tmp_path_factory: pytest.TempPathFactory,
+    pg_server: PgServer,
+    warehouse: Warehouse,
+    activity_warehouse: ActivityWarehouse,
 ) -> PgBuild:
-    """The warehouse fixture's events (30k, seed 7) loaded into PostgreSQL, then `dbt build`;
-    every mart exported (Parquet in EXPORT_DIR, and one DuckDB file to compare)."""
+    """The warehouse fixture's events (30k, seed 7) and their product activity loaded into
+    PostgreSQL, then `dbt build`; every mart exported (Parquet in EXPORT_DIR, and one
+    DuckDB file to compare)."""
     root = tmp_path_factory.mktemp("pg-build")
     database = pg_server.database
     source_rows = load_events(pg_server, database, warehouse.data_dir / "*.parquet", replace=True)
+    load_events(
+        pg_server,
+        database,
+        activity_warehouse.activity_dir / "*.parquet",
+        replace=True,
+        table=f"main.{ACTIVITY_TABLE}",
+    )
     started = time.monotonic()
-    build = run_pg_dbt(pg_server, database, root / "dbt", "build", check=False)
+    build = run_pg_dbt(
+        pg_server, database, root / "dbt", "build", extra_vars=ACTIVITY_VARS, check=False
+    )
     seconds = time.monotonic() - started
     print(f"\nPostgreSQL dbt build: {seconds:.0f} s")
     marts = root / "marts.duckdb"
     if build.returncode == 0:
-        tables = [(MART_SCHEMA, table) for table in ALL_MARTS]
+        tables = [(MART_SCHEMA, table) for table in (*ALL_MARTS, *ACTIVITY_MARTS)]
         export_tables(pg_server, database, tables, marts, parquet_dir=EXPORT_DIR)
         (EXPORT_DIR / "events.json").write_text(
             json.dumps({"events": WAREHOUSE_EVENTS, "seed": WAREHOUSE_SEED, "rows": source_rows})
@@ -508,6 +525,17 @@ def test_marts_equal_the_duckdb_build(pg_build: PgBuild, warehouse: Warehouse, t
     same column names and types, same rows both ways, doubles within 1e-9."""
     assert pg_build.build.returncode == 0, "the build failed (see test_full_build_passes)"
     problems = table_differences(pg_build.marts, warehouse.db, MART_SCHEMA, table)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("table", ACTIVITY_MARTS)
+def test_activity_marts_equal_the_duckdb_build(
+    pg_build: PgBuild, activity_warehouse: ActivityWarehouse, table: str
+) -> None:
+    """Reach and effect hold the same rows on PostgreSQL as on DuckDB, built from the same
+    events and product activity."""
+    assert pg_build.build.returncode == 0, "the build failed (see test_full_build_passes)"
+    problems = table_differences(pg_build.marts, activity_warehouse.db, MART_SCHEMA, table)
     assert not problems, "\n".join(problems)
 
 

@@ -10,7 +10,8 @@ process at a time open the metastore: events are loaded by a dbt run-operation
 their Parquet files once it has ended.
 
 - a full `dbt build` (models, data tests, unit tests) on the 30k events (seed 7) of the
-  DuckDB warehouse fixture passes, and its source rows reconcile;
+  DuckDB warehouse fixture and their product activity passes, and its source rows
+  reconcile; its reach and effect marts equal a DuckDB build of the same activity;
 - every mart equals the DuckDB build of the same events (doubles within 1e-9);
 - incremental runs over a log delivered in batches, one of them killed once its first
   pair model is written, give the tables of a full refresh on the rows that were read
@@ -47,6 +48,9 @@ from adapter_fixtures import (
     write_vendor_log,
 )
 from conftest import (
+    ACTIVITY_TABLE,
+    ACTIVITY_VARS,
+    ActivityWarehouse,
     DbtRun,
     Warehouse,
     assert_build_ran_everything,
@@ -183,13 +187,19 @@ class SparkBuild:
 
 
 @pytest.fixture(scope="module")
-def spark_build(tmp_path_factory: pytest.TempPathFactory, warehouse: Warehouse) -> SparkBuild:
-    """The warehouse fixture's events (30k, seed 7) loaded into Spark, then `dbt build`."""
+def spark_build(
+    tmp_path_factory: pytest.TempPathFactory,
+    warehouse: Warehouse,
+    activity_warehouse: ActivityWarehouse,
+) -> SparkBuild:
+    """The warehouse fixture's events (30k, seed 7) and their product activity loaded into
+    Spark, then `dbt build`."""
     root = tmp_path_factory.mktemp("spark-build")
     spark_dir = root / "spark"
     load_events(spark_dir, warehouse.data_dir / "*.parquet")
+    load_events(spark_dir, activity_warehouse.activity_dir / "*.parquet", table=ACTIVITY_TABLE)
     started = time.monotonic()
-    build = run_spark_dbt(spark_dir, "build", check=False)
+    build = run_spark_dbt(spark_dir, "build", extra_vars=ACTIVITY_VARS, check=False)
     seconds = time.monotonic() - started
     print(f"\nSpark dbt build: {seconds:.0f} s")
     tables = root / "tables.duckdb"
@@ -241,6 +251,17 @@ def test_marts_equal_the_duckdb_build(
     """Each mart holds the same rows on Spark as on DuckDB, built from the same events."""
     assert spark_build.build.returncode == 0, "the build failed (see test_full_build_passes)"
     problems = table_differences(spark_build.tables, warehouse.db, MART_SCHEMA, table)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("table", ACTIVITY_MARTS)
+def test_activity_marts_equal_the_duckdb_build(
+    spark_build: SparkBuild, activity_warehouse: ActivityWarehouse, table: str
+) -> None:
+    """Reach and effect hold the same rows on Spark as on DuckDB, built from the same events
+    and product activity."""
+    assert spark_build.build.returncode == 0, "the build failed (see test_full_build_passes)"
+    problems = table_differences(spark_build.tables, activity_warehouse.db, MART_SCHEMA, table)
     assert not problems, "\n".join(problems)
 
 

@@ -2,9 +2,9 @@
     activity, in active days a week, over the var ai_adoption_effect_weeks
     weeks after the adoption week against the as many weeks before it. A
     difference in differences: each adopter's change is set against the
-    mean change of the users who were active in the same week, were as
-    active before (the same activity stratum) and had not used the feature
-    by the end of the window. The estimate comes with an interval at var
+    mean change of the users who were active in the same week, on as many
+    days, and had not used the feature by the end of the window
+    (int_ai_feature_adopters_matched). The estimate comes with an interval at var
     ai_adoption_confidence_level and the users on each side; it is an
     observational comparison, not an experiment (DECISIONS.md, "Effect").
     Empty without a product activity source. -#}
@@ -16,163 +16,32 @@
 
 with
 
-user_weeks as (
-
-    select * from {{ ref('int_ai_user_weeks_windowed') }}
-
-),
-
 adopters as (
 
-    select * from {{ ref('int_ai_feature_adopters_windowed') }}
-
-),
-
-activity as (
-
-    select count(*) as user_weeks from user_weeks
-
-),
-
-candidates as (
-
-    -- every user-week that can be compared: the pool of comparison users
-    select
-        user_id,
-        week_number,
-        activity_stratum,
-        active_days_before,
-        active_days_after,
-        active_days_change
-    from user_weeks
-    where effect_sample_status = 'comparable'
-
-),
-
-pooled as (
-
-    select
-        week_number,
-        activity_stratum,
-        count(*) as user_weeks,
-        sum(active_days_before) as days_before,
-        sum(active_days_after) as days_after,
-        sum(active_days_change) as change_sum,
-        sum(active_days_change * active_days_change) as change_squares
-    from candidates
-    group by 1, 2
-
-),
-
-users_of_feature as (
-
-    {#- the pooled user-weeks of users who had used the feature by the end
-        of the week's window: they are no comparison for it. Subtracting
-        them from the pool keeps the work to the feature's users, not
-        every user times every feature; the sums are whole numbers, so
-        the subtraction is exact. #}
-    select
-        adopters.feature,
-        candidates.week_number,
-        candidates.activity_stratum,
-        count(*) as user_weeks,
-        sum(candidates.active_days_before) as days_before,
-        sum(candidates.active_days_after) as days_after,
-        sum(candidates.active_days_change) as change_sum,
-        sum(candidates.active_days_change * candidates.active_days_change) as change_squares
-    from candidates
-    inner join adopters
-        on
-            candidates.user_id = adopters.user_id
-            and adopters.adoption_week_number <= candidates.week_number + {{ k }}
-    group by 1, 2, 3
-
-),
-
-comparable_adopters as (
-
-    select * from adopters
-    where effect_sample_status = 'comparable'
-
-),
-
-strata as (
-
-    select
-        feature,
-        adoption_week_number as week_number,
-        activity_stratum,
-        count(*) as adopters
-    from comparable_adopters
-    group by 1, 2, 3
-
-),
-
-controls as (
-
-    select
-        strata.feature,
-        strata.week_number,
-        strata.activity_stratum,
-        strata.adopters,
-        pooled.user_weeks - coalesce(users_of_feature.user_weeks, 0) as user_weeks,
-        pooled.days_before - coalesce(users_of_feature.days_before, 0) as days_before,
-        pooled.days_after - coalesce(users_of_feature.days_after, 0) as days_after,
-        pooled.change_sum - coalesce(users_of_feature.change_sum, 0) as change_sum,
-        pooled.change_squares - coalesce(users_of_feature.change_squares, 0) as change_squares
-    from strata
-    inner join pooled
-        on
-            strata.week_number = pooled.week_number
-            and strata.activity_stratum = pooled.activity_stratum
-    left join users_of_feature
-        on
-            strata.feature = users_of_feature.feature
-            and strata.week_number = users_of_feature.week_number
-            and strata.activity_stratum = users_of_feature.activity_stratum
-
-),
-
-matched_strata as (
-
-    -- a stratum needs two comparison user-weeks for the spread of their change
-    select
-        feature,
-        week_number,
-        activity_stratum,
-        adopters,
-        user_weeks,
-        cast(days_before as {{ double }}) / user_weeks as mean_days_before,
-        cast(days_after as {{ double }}) / user_weeks as mean_days_after,
-        cast(change_sum as {{ double }}) / user_weeks as mean_change,
-        (change_squares - cast(change_sum as {{ double }}) * change_sum / user_weeks)
-        / (user_weeks - 1) as change_variance
-    from controls
-    where user_weeks >= 2
+    select * from {{ ref('int_ai_feature_adopters_matched') }}
 
 ),
 
 matched as (
 
     select
-        comparable_adopters.feature,
-        comparable_adopters.adoption_week_start,
-        comparable_adopters.active_days_before,
-        comparable_adopters.active_days_after,
-        comparable_adopters.feature_days_after,
-        matched_strata.mean_days_before as control_days_before,
-        matched_strata.mean_days_after as control_days_after,
+        feature,
+        adoption_week_start,
+        adoption_week_number,
+        activity_stratum,
+        active_days_before,
+        active_days_after,
+        feature_days_after,
+        control_user_weeks,
+        control_days_before,
+        control_days_after,
+        control_change_variance,
         -- the adopter's change less the comparison users' mean change
-        comparable_adopters.active_days_change - matched_strata.mean_change as excess_change,
+        active_days_change - control_change_mean as excess_change,
         -- the same with the days of the feature's own use taken out
-        comparable_adopters.active_days_change - comparable_adopters.feature_days_after
-        - matched_strata.mean_change as excess_change_without_feature_days
-    from comparable_adopters
-    inner join matched_strata
-        on
-            comparable_adopters.feature = matched_strata.feature
-            and comparable_adopters.adoption_week_number = matched_strata.week_number
-            and comparable_adopters.activity_stratum = matched_strata.activity_stratum
+        active_days_change - feature_days_after - control_change_mean as excess_change_without_feature_days
+    from adopters
+    where is_matched
 
 ),
 
@@ -197,15 +66,30 @@ estimated as (
 
 ),
 
+strata as (
+
+    select
+        feature,
+        adoption_week_number,
+        activity_stratum,
+        count(*) as adopters,
+        max(control_user_weeks) as control_user_weeks,
+        max(control_change_variance) as control_change_variance
+    from matched
+    group by 1, 2, 3
+
+),
+
 control_spread as (
 
     {#- the part of the estimate's variance that comes from the comparison
         means: each stratum's mean weighs by its adopters #}
     select
         feature,
-        sum(cast(adopters as {{ double }}) * adopters * change_variance / user_weeks) as weighted_variance,
-        cast(sum(user_weeks) as bigint) as control_user_weeks
-    from matched_strata
+        sum(cast(adopters as {{ double }}) * adopters * control_change_variance / control_user_weeks)
+            as weighted_variance,
+        cast(sum(control_user_weeks) as bigint) as control_user_weeks
+    from strata
     group by 1
 
 ),
@@ -254,12 +138,10 @@ intervals as (
             estimated.excess_variance_without_feature_days / estimated.adopters_matched + {{ control_part }}
         ) / {{ k }} as margin_without_feature_days
     from counted
-    cross join activity
     left join estimated
         on counted.feature = estimated.feature
     left join control_spread
         on counted.feature = control_spread.feature
-    where activity.user_weeks > 0
 
 ),
 

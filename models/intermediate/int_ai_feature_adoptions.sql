@@ -1,9 +1,9 @@
-{#- One row per user and AI feature: the calendar week of the user's first
-    session of the feature in the data (the adoption week) and the user's
-    product activity in the weeks around it (int_ai_user_weeks_windowed),
-    with the active days after it on which the user had a session of the
-    feature. effect_sample_status says whether the adopter can be
-    compared, and why not: the one place of who enters the effect. -#}
+{#- One row per user and AI feature they started a session of: the
+    calendar week of the user's first session of the feature in the data
+    (the adoption week), and the active days of the product activity in
+    the var ai_adoption_effect_weeks weeks after it on which the user
+    started a session of the feature: the days its own use may have made
+    active. -#}
 {%- set k = ai_adoption_effect_weeks() -%}
 
 with
@@ -17,12 +17,6 @@ sessions as (
 user_days as (
 
     select * from {{ ref('int_ai_user_days_active') }}
-
-),
-
-user_weeks as (
-
-    select * from {{ ref('int_ai_user_weeks_windowed') }}
 
 ),
 
@@ -61,7 +55,6 @@ feature_days as (
 
 feature_days_after as (
 
-    -- active days in the weeks after adoption with a session of the feature
     select
         adopted.user_id,
         adopted.feature,
@@ -91,20 +84,8 @@ final as (
         adopted.first_used_at,
         adopted.adoption_week_start,
         adopted.adoption_week_number,
-        user_weeks.active_days as active_days_in_adoption_week,
-        user_weeks.active_days_before,
-        user_weeks.active_days_after,
-        user_weeks.active_days_change,
-        coalesce(feature_days_after.feature_days_after, 0) as feature_days_after,
-        user_weeks.activity_stratum,
-        -- outside_activity: the activity has no day of the user in the
-        -- adoption week; else the week's own status
-        coalesce(user_weeks.effect_sample_status, 'outside_activity') as effect_sample_status
+        coalesce(feature_days_after.feature_days_after, 0) as feature_days_after
     from adopted
-    left join user_weeks
-        on
-            adopted.user_id = user_weeks.user_id
-            and adopted.adoption_week_number = user_weeks.week_number
     left join feature_days_after
         on
             adopted.user_id = feature_days_after.user_id
