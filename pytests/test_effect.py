@@ -31,8 +31,20 @@ from typing import Any
 import duckdb
 import pytest
 
-from conftest import generate_events, run_dbt
+from ai_adoption.report import REQUIRED_MARTS
+from browser import dump_dom
+from conftest import RecordProperty, generate_events, run_dbt
 from incremental_checks import INTERMEDIATE_SCHEMA, MART_SCHEMA, STAGING_SCHEMA
+from test_report import (
+    MetricKey,
+    assert_numbers_equal_the_marts,
+    assert_texts_equal_the_marts,
+    header_of,
+    run_report,
+    shown_fields,
+    shown_metrics,
+    visible_text,
+)
 
 EVENTS = 200_000
 SEED = 42
@@ -335,3 +347,166 @@ def test_no_feature_without_a_planted_effect_is_called_more_or_less_active(
         if not planted.get(feature) and row["verdict"] in {"more_active", "less_active"}
     }
     assert not wrong
+
+
+# --------------------------------------------------------------------------------------------
+# The HTML report of this build
+# --------------------------------------------------------------------------------------------
+
+
+def _header_key(name: str) -> MetricKey:
+    return (None, None, None, None, name)
+
+
+def _card_key(feature: str, name: str) -> MetricKey:
+    return (feature, None, None, None, name)
+
+
+@pytest.fixture(scope="module")
+def report_dom(effect_build: EffectBuild, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The report of this build as headless Chromium has it once the scripts ran."""
+    out = tmp_path_factory.mktemp("effect-report") / "ai_adoption_report.html"
+    run = run_report(effect_build.db, out)
+    assert run.returncode == 0, run.output[-3000:]
+    return dump_dom(out.as_uri())
+
+
+def _latest_full_week(con: duckdb.DuckDBPyConnection, last_day: date | None = None) -> date:
+    """The latest week of the reach mart that ends by ``last_day`` (by default the data's last
+    day, as the report's header counts it)."""
+    if last_day is None:
+        [(last_day,)] = con.execute(
+            f"select max(activity_date) from {MART_SCHEMA}.fct_ai_feature_daily"
+        ).fetchall()
+    periods = con.execute(
+        f"select distinct period_start, period_grain from {MART_SCHEMA}.fct_ai_feature_reach"
+    ).fetchall()
+    assert {grain for _, grain in periods} == {"week"}
+    assert last_day is not None
+    return max(start for start, _ in periods if start + timedelta(days=6) <= last_day)
+
+
+def _reach_of_week(con: duckdb.DuckDBPyConnection, week: date) -> dict[str, dict[str, Any]]:
+    cursor = con.execute(
+        f"select * from {MART_SCHEMA}.fct_ai_feature_reach where period_start = ?", [week]
+    )
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return {row["feature"]: row for row in rows}
+
+
+def _assert_reach_shown(
+    shown: dict[MetricKey, list[str]], reach: dict[str, dict[str, Any]]
+) -> None:
+    """Each card's reach is its feature's row of the week: AI users of active users, the rate."""
+    for feature, row in reach.items():
+        assert shown[_card_key(feature, "reach_period_start")] == [
+            row["period_start"].isoformat()
+        ], feature
+        for name in ("ai_users", "active_users", "first_time_ai_users", "repeat_ai_users"):
+            assert shown[_card_key(feature, name)] == [str(row[name])], (feature, name)
+        [rate] = shown[_card_key(feature, "reach_rate")]
+        assert float(rate) == pytest.approx(row["reach_rate"], rel=0, abs=1e-12), feature
+
+
+def test_report_reach_and_effect_equal_the_marts(
+    report_dom: str,
+    con: duckdb.DuckDBPyConnection,
+    mart: dict[str, dict[str, Any]],
+    record_property: RecordProperty,
+) -> None:
+    """Every number of the page is the marts' (test_report's check, here with reach and
+    effect), and each card shows its reach in the header's week and its effect."""
+    checked = assert_numbers_equal_the_marts(report_dom, con)
+    assert_texts_equal_the_marts(report_dom, con)
+    shown = shown_metrics(report_dom)
+    fields = shown_fields(report_dom)
+    reach = _reach_of_week(con, _latest_full_week(con))
+    assert sorted(reach) == sorted(mart)
+    _assert_reach_shown(shown, reach)
+    for feature, row in mart.items():
+        for name in (
+            "effect_days_per_week",
+            "effect_lower",
+            "effect_upper",
+            "effect_without_feature_days",
+        ):
+            if row[name] is None:
+                assert _card_key(feature, name) not in shown, (feature, name)
+                continue
+            [value] = shown[_card_key(feature, name)]
+            assert float(value) == pytest.approx(row[name], rel=0, abs=1e-12), (feature, name)
+        for name in ("adopters_matched", "control_user_weeks"):
+            # the matched count shows twice where too few adopters are the verdict's reason
+            values = shown[_card_key(feature, name)]
+            assert values and set(values) == {str(row[name])}, (feature, name)
+        for name in ("verdict", "verdict_reason"):
+            assert fields[(feature, name)].attrs["data-value"] == row[name], (feature, name)
+        assert " ".join(fields[(feature, "verdict")].text.split()) == row["verdict"].replace(
+            "_", " "
+        )
+    inconclusive = [
+        feature for feature, row in mart.items() if row["adopters_matched"] < MIN_ADOPTERS
+    ]
+    assert inconclusive, "the build has a feature with too few adopters"
+    for feature in inconclusive:
+        reason = fields[(feature, "verdict_reason")]
+        assert reason.text == "too few adopters to compare", feature
+    text = visible_text(report_dom)
+    assert text.count("observational comparison") == 1, "said once on the page, not per card"
+    assert "not shown" not in text
+    record_property("artifact", f"{checked} numbers of the report with activity checked")
+
+
+def test_report_header_shows_the_latest_full_week(
+    report_dom: str, con: duckdb.DuckDBPyConnection
+) -> None:
+    """The header's week is the latest that ends by the data's last day, with its active users
+    counted from the kept activity days, and no AI users (they do not add across features)."""
+    week = _latest_full_week(con)
+    shown = shown_metrics(report_dom)
+    assert shown[_header_key("reach_period_start")] == [week.isoformat()]
+    assert shown[_header_key("reach_period_end")] == [(week + timedelta(days=6)).isoformat()]
+    [(active,)] = con.execute(
+        f"select count(distinct user_id) from {STAGING_SCHEMA}.stg_ai_activity__user_days "
+        "where activity_date between ? and ?",
+        [week, week + timedelta(days=6)],
+    ).fetchall()
+    assert shown[_header_key("active_users")] == [str(active)]
+    header_names = {key[4] for key in shown_metrics(header_of(report_dom))}
+    assert header_names.isdisjoint({"ai_users", "first_time_ai_users", "repeat_ai_users"})
+    assert f"Reach in the week from {week.isoformat()} to " in visible_text(header_of(report_dom))
+
+
+def test_report_passes_over_a_week_still_running(
+    effect_build: EffectBuild, con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """With the data cut on the Saturday of the reach's latest week, that week is not over:
+    the header and the cards show the week before it."""
+    [(latest,)] = con.execute(
+        f"select max(period_start) from {MART_SCHEMA}.fct_ai_feature_reach"
+    ).fetchall()
+    cut = latest + timedelta(days=5)
+    week = _latest_full_week(con, cut)
+    assert week == latest - timedelta(days=7)
+    copy = tmp_path / "cut.duckdb"
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute(f"attach '{effect_build.db}' as source (read_only)")
+        connection.execute(f"create schema {MART_SCHEMA}")
+        for table in REQUIRED_MARTS:
+            # the data's last day is fct_ai_feature_daily's; the other marts are kept whole
+            where = " where activity_date <= ?" if table == "fct_ai_feature_daily" else ""
+            connection.execute(
+                f"create table {MART_SCHEMA}.{table} as "
+                f"select * from source.{MART_SCHEMA}.{table}{where}",
+                [cut] if where else [],
+            )
+    run = run_report(copy, tmp_path / "cut.html")
+    assert run.returncode == 0, run.output[-3000:]
+    page = dump_dom(run.out.as_uri())
+    shown = shown_metrics(page)
+    assert shown[_header_key("reach_period_start")] == [week.isoformat()]
+    reach = _reach_of_week(con, week)
+    [active] = {row["active_users"] for row in reach.values()}
+    assert shown[_header_key("active_users")] == [str(active)]
+    _assert_reach_shown(shown, reach)

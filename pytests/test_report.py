@@ -6,8 +6,11 @@ it (DOM after the scripts ran, and a screenshot). Every number the page tags wit
 ``data-metric`` is held against a value computed here with plain SQL on the marts, from the
 definitions of _marts__docs.md: ratios of summed counts, the latest judged period of the
 diagnosis, the chain read from each session's break_stage, and the models behind a feature
-counted from fct_ai_outputs itself (not from the model mart the report reads). Texts tagged
-``data-field`` must equal the diagnosis mart's.
+counted from fct_ai_outputs itself (not from the model mart the report reads), and, when the
+warehouse has a product activity source, the reach of the latest full period and the effect
+of adopting each feature. Texts tagged ``data-field`` must equal the diagnosis and effect
+marts'. The shared ``warehouse`` has no activity: its page says reach and effect are not
+shown (``test_effect.py`` checks them on a build with activity).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import subprocess
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -28,8 +31,8 @@ import duckdb
 import pytest
 
 from ai_adoption.report import REQUIRED_MARTS
-from ai_adoption.report_data import ModelOutputs
-from ai_adoption.report_render import _models_block
+from ai_adoption.report_data import FeatureEffect, ModelOutputs, latest_full_period, period_end
+from ai_adoption.report_render import _effect_lines, _models_block
 from browser import dump_dom, is_blank, screenshot
 from conftest import GENERATOR, RecordProperty, Warehouse
 
@@ -44,6 +47,33 @@ TWO_MODEL_FEATURES: dict[str, set[tuple[str, str]]] = {
     "email_draft": {("openai", "gpt-4.1-mini"), ("anthropic", "claude-sonnet-4")},
     "search_answers": {("openai", "gpt-4.1"), ("google", "gemini-2.5-flash")},
 }
+
+#: The numbers of reach (header and cards) and of the effect (cards), shown only when the
+#: warehouse has a product activity source.
+REACH_METRICS: tuple[str, ...] = (
+    "reach_period_start",
+    "reach_period_end",
+    "active_users",
+    "ai_users",
+    "first_time_ai_users",
+    "repeat_ai_users",
+    "reach_rate",
+)
+#: The columns of fct_ai_feature_effect a card shows under their own names.
+EFFECT_COLUMNS: tuple[str, ...] = (
+    "effect_days_per_week",
+    "effect_lower",
+    "effect_upper",
+    "effect_without_feature_days",
+    "effect_without_feature_days_lower",
+    "effect_without_feature_days_upper",
+    "effect_weeks",
+    "adopters",
+    "adopters_matched",
+    "control_user_weeks",
+)
+EFFECT_METRICS: tuple[str, ...] = (*EFFECT_COLUMNS, "effect_confidence_level")
+EFFECT_FIELDS: tuple[str, ...] = ("verdict", "verdict_reason")
 
 #: A model as the page tags it: (data-provider, data-model), empty where not logged.
 ModelKey = tuple[str, str]
@@ -232,6 +262,39 @@ group by 1, 2, 3
 """
 
 
+#: Each feature's row of fct_ai_feature_reach in the latest period that ends by the last day
+#: of the data, with that period's last day.
+_REACH_IN_LATEST_FULL_PERIOD = """
+with horizon as (
+    select max(activity_date) as last_day from {marts}.fct_ai_feature_daily
+),
+periods as (
+    select distinct
+        period_start,
+        period_grain,
+        cast(
+            case period_grain
+                when 'week' then period_start + interval 6 day
+                when 'month' then period_start + interval 1 month - interval 1 day
+            end as date
+        ) as period_end
+    from {marts}.fct_ai_feature_reach
+),
+latest as (
+    select periods.*
+    from periods
+    cross join horizon
+    where periods.period_end <= horizon.last_day
+    order by periods.period_start desc
+    limit 1
+)
+select reach.*, latest.period_end
+from {marts}.fct_ai_feature_reach as reach
+inner join latest
+    on reach.period_start = latest.period_start and reach.period_grain = latest.period_grain
+"""
+
+
 def outputs_by_model(
     connection: duckdb.DuckDBPyConnection,
 ) -> dict[str, dict[ModelKey, dict[str, Any]]]:
@@ -391,11 +454,42 @@ def expected_metrics(
                 "cost_per_accepted_output": ratio(row["cost_usd"], accepted),
             }.items():
                 expected[(feature, None, None, model, f"model_{name}")] = value
+
+    # Reach: the header gives the period and its active users once (they are on every
+    # feature's row); each card gives its feature's row, the rate recomputed here.
+    reach = rows(connection, _REACH_IN_LATEST_FULL_PERIOD)
+    if reach:
+        [(start, end, active_users)] = {
+            (row["period_start"], row["period_end"], row["active_users"]) for row in reach
+        }
+        expected[(None, None, None, None, "reach_period_start")] = start
+        expected[(None, None, None, None, "reach_period_end")] = end
+        expected[(None, None, None, None, "active_users")] = active_users
+    for row in reach:
+        for name, value in {
+            "reach_period_start": row["period_start"],
+            "active_users": row["active_users"],
+            "ai_users": row["ai_users"],
+            "first_time_ai_users": row["first_time_ai_users"],
+            "repeat_ai_users": row["repeat_ai_users"],
+            "reach_rate": ratio(row["ai_users"], row["active_users"]),
+        }.items():
+            expected[(row["feature"], None, None, None, name)] = value
+
+    for row in rows(connection, "select * from {marts}.fct_ai_feature_effect"):
+        feature = row["feature"]
+        for name in EFFECT_COLUMNS:
+            expected[(feature, None, None, None, name)] = row[name]
+        # the level belongs to the interval, and shows only where there is one
+        expected[(feature, None, None, None, "effect_confidence_level")] = (
+            None if row["effect_lower"] is None else row["confidence_level"]
+        )
     return expected
 
 
 def expected_fields(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str | None]:
-    """(feature, field) -> the diagnosis mart's text for the period the card shows."""
+    """(feature, field) -> the diagnosis mart's text for the period the card shows, and the
+    effect mart's verdict and its reason."""
     names = (
         "primary_shape",
         "primary_shape_description",
@@ -417,6 +511,9 @@ def expected_fields(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, st
         for name in names:
             value = row[name]
             expected[(row["feature"], name)] = None if value is None else str(value)
+    for row in rows(connection, "select * from {marts}.fct_ai_feature_effect"):
+        for name in EFFECT_FIELDS:
+            expected[(row["feature"], name)] = str(row[name])
     return expected
 
 
@@ -507,12 +604,10 @@ def test_one_card_per_feature_with_the_break_stage_marked(
             assert row["break_stage"] in funnel_labels, f"{feature}: funnel shows no break"
 
 
-def test_card_numbers_equal_the_marts(
-    dom: str, marts: duckdb.DuckDBPyConnection, record_property: RecordProperty
-) -> None:
-    expected = expected_metrics(marts)
+def shown_metrics(page: str) -> dict[MetricKey, list[str]]:
+    """Every number the page tags, by what it belongs to: its data-value texts."""
     shown: dict[MetricKey, list[str]] = {}
-    for item in parse(dom).tagged:
+    for item in parse(page).tagged:
         if "data-metric" not in item.attrs:
             continue
         key: MetricKey = (
@@ -525,7 +620,13 @@ def test_card_numbers_equal_the_marts(
             item.attrs["data-metric"],
         )
         shown.setdefault(key, []).append(item.attrs["data-value"])
+    return shown
 
+
+def assert_numbers_equal_the_marts(page: str, connection: duckdb.DuckDBPyConnection) -> int:
+    """Every tagged number of ``page`` equals ``expected_metrics``; returns how many."""
+    expected = expected_metrics(connection)
+    shown = shown_metrics(page)
     unknown = sorted(set(shown) - set(expected), key=str)
     assert unknown == [], f"numbers on the page with no definition here: {unknown}"
     wrong = [
@@ -542,7 +643,48 @@ def test_card_numbers_equal_the_marts(
         key=str,
     )
     assert missing == [], f"numbers missing from the page: {missing}"
-    checked = sum(len(values) for values in shown.values())
+    return sum(len(values) for values in shown.values())
+
+
+def shown_fields(page: str) -> dict[tuple[str, str], Tagged]:
+    """(feature, field) -> the element of every text the page tags."""
+    return {
+        (item.attrs["data-feature"], item.attrs["data-field"]): item
+        for item in parse(page).tagged
+        if "data-field" in item.attrs
+    }
+
+
+def assert_texts_equal_the_marts(page: str, connection: duckdb.DuckDBPyConnection) -> None:
+    """Every tagged text of ``page`` equals ``expected_fields``, and none is missing."""
+    expected = expected_fields(connection)
+    shown = shown_fields(page)
+    assert set(shown) <= set(expected), sorted(set(shown) - set(expected))
+    missing = [key for key, value in expected.items() if key not in shown and value is not None]
+    assert missing == [], f"texts missing from the page: {missing}"
+    for key, item in shown.items():
+        value = expected[key]
+        assert item.attrs["data-value"] == (value or ""), key
+        if key[1] in ("primary_shape_description", "recommended_focus", "period_start"):
+            assert " ".join(item.text.split()) == " ".join((value or "").split()), key
+
+
+def visible_text(fragment: str) -> str:
+    """The text of an HTML fragment as a reader sees it (no scripts), spaces collapsed."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", fragment, flags=re.DOTALL)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+def header_of(page: str) -> str:
+    header = re.search(r'<header class="panel" id="horizon">(.*?)</header>', page, re.DOTALL)
+    assert header is not None, "the page has no header"
+    return header.group(1)
+
+
+def test_card_numbers_equal_the_marts(
+    dom: str, marts: duckdb.DuckDBPyConnection, record_property: RecordProperty
+) -> None:
+    checked = assert_numbers_equal_the_marts(dom, marts)
     record_property("artifact", f"{checked} numbers checked against the marts")
 
 
@@ -611,19 +753,107 @@ def test_model_table_keeps_the_unlogged_outputs_apart() -> None:
 
 
 def test_diagnosis_texts_equal_the_marts(dom: str, marts: duckdb.DuckDBPyConnection) -> None:
-    expected = expected_fields(marts)
-    shown: dict[tuple[str, str], Tagged] = {}
-    for item in parse(dom).tagged:
-        if "data-field" in item.attrs:
-            shown[(item.attrs["data-feature"], item.attrs["data-field"])] = item
-    assert set(shown) <= set(expected), sorted(set(shown) - set(expected))
-    missing = [key for key, value in expected.items() if key not in shown and value is not None]
-    assert missing == [], f"texts missing from the page: {missing}"
-    for key, item in shown.items():
-        value = expected[key]
-        assert item.attrs["data-value"] == (value or ""), key
-        if key[1] in ("primary_shape_description", "recommended_focus", "period_start"):
-            assert " ".join(item.text.split()) == " ".join((value or "").split()), key
+    assert_texts_equal_the_marts(dom, marts)
+
+
+def test_without_activity_reach_and_effect_are_not_shown(
+    dom: str, marts: duckdb.DuckDBPyConnection
+) -> None:
+    """The shared warehouse has no product activity: its reach and effect marts are built and
+    empty, and the page says so once instead of showing them."""
+    for mart in ("fct_ai_feature_reach", "fct_ai_feature_effect"):
+        [(count,)] = marts.execute(f"select count(*) from {MARTS}.{mart}").fetchall()
+        assert count == 0, f"{mart} has rows without an activity source"
+    header = visible_text(header_of(dom))
+    assert (
+        "Reach and effect need a product activity source (var ai_adoption_activity_source) "
+        "and are not shown." in header
+    ), header
+    text = visible_text(dom)
+    assert text.count("not shown") == 1 and "observational comparison" not in text
+    names = {key[4] for key in shown_metrics(dom)}
+    assert names.isdisjoint(REACH_METRICS + EFFECT_METRICS), names
+    assert {field for _, field in shown_fields(dom)}.isdisjoint(EFFECT_FIELDS)
+    assert 'class="reach-effect"' not in dom and "Reach and effect</h3>" not in dom
+
+
+def test_the_reach_period_is_the_latest_full_one() -> None:
+    """A period still running on the last day of the data is passed over."""
+    monday = date(2026, 10, 26)
+    weeks = [(monday - timedelta(days=7 * back), "week") for back in range(3)]
+    assert period_end(monday, "week") == date(2026, 11, 1)
+    assert latest_full_period(weeks, date(2026, 11, 1)) == (monday, "week")
+    assert latest_full_period(weeks, date(2026, 10, 31)) == (date(2026, 10, 19), "week")
+    assert latest_full_period(weeks, date(2026, 10, 17)) is None
+    assert latest_full_period(weeks, None) is None
+    assert latest_full_period([], date(2026, 11, 1)) is None
+    months = [(date(2026, 11, 1), "month"), (date(2026, 12, 1), "month")]
+    assert period_end(date(2026, 2, 1), "month") == date(2026, 2, 28)
+    assert period_end(date(2026, 12, 1), "month") == date(2026, 12, 31)
+    assert latest_full_period(months, date(2026, 12, 30)) == (date(2026, 11, 1), "month")
+    assert latest_full_period(months, date(2026, 12, 31)) == (date(2026, 12, 1), "month")
+    assert period_end(monday, "day") == monday
+
+
+def _effect(matched: int, **values: float | None) -> FeatureEffect:
+    fields: dict[str, float | None] = dict.fromkeys(
+        (
+            "feature_days_after",
+            "effect_days_per_week",
+            "effect_lower",
+            "effect_upper",
+            "effect_without_feature_days",
+            "effect_without_feature_days_lower",
+            "effect_without_feature_days_upper",
+        )
+    )
+    fields.update(values)
+    return FeatureEffect(
+        effect_weeks=4,
+        adopters=matched + 5,
+        adopters_matched=matched,
+        control_user_weeks=40,
+        confidence_level=0.9,
+        verdict="inconclusive",
+        verdict_reason="too_few_adopters",
+        **fields,
+    )
+
+
+def test_effect_of_too_few_adopters_names_how_many() -> None:
+    """Too few adopters: the count matched, no bound left out as null, the name escaped."""
+    hostile = '<b>"f"</b>'
+    block = _effect_lines(hostile, _effect(1, effect_days_per_week=0.25))
+    text = visible_text(block)
+    assert "too few adopters to compare (1 matched)." in text, text
+    assert "+0.25 active days a week (no interval with fewer than two matched adopters)" in text
+    assert hostile not in block and "&lt;b&gt;&quot;f&quot;&lt;/b&gt;" in block
+    names = {
+        item.attrs["data-metric"] for item in parse(block).tagged if "data-metric" in item.attrs
+    }
+    assert names == {
+        "effect_days_per_week",
+        "effect_weeks",
+        "adopters",
+        "adopters_matched",
+        "control_user_weeks",
+    }
+    interval = _effect_lines(
+        "f",
+        _effect(
+            12,
+            effect_days_per_week=0.42,
+            effect_lower=0.1,
+            effect_upper=0.75,
+            effect_without_feature_days=-0.2,
+            effect_without_feature_days_lower=-0.5,
+            effect_without_feature_days_upper=0.1,
+        ),
+    )
+    text = visible_text(interval)
+    assert "+0.42 active days a week (90 % interval +0.10 to +0.75)" in text, text
+    assert "(12 matched)" in text and "\u22120.20 (interval \u22120.50 to +0.10)" in text, text
+    assert _effect_lines("f", _effect(0)).count("no estimate") == 1
 
 
 def test_text_from_the_data_is_escaped(

@@ -2,18 +2,21 @@
 
 This module holds the queries and the frozen records they fill: the data horizon, the
 six-stage funnel of each feature, the stage checks and failure shapes of its diagnosed
-period, the outputs of each model behind it, and the weekly ratios. Everything is read
-through a read-only connection, rows by column name. Ratios are recomputed from summed
-numerators and denominators at the grain shown (whole period or week), never averaged.
+period, the outputs of each model behind it, the weekly ratios, and, when the warehouse was
+built with a product activity source, each feature's reach in the latest full period and
+the effect of adopting it. Everything is read through a read-only connection, rows by
+column name. Ratios are recomputed from summed numerators and denominators at the grain
+shown (whole period or week), never averaged.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ai_adoption.summary import (
     EventQuality,
@@ -40,7 +43,12 @@ REQUIRED_MARTS: tuple[str, ...] = (
     "fct_ai_event_quality_daily",
     "fct_ai_feature_model_daily",
     "dim_ai_features",
+    "fct_ai_feature_reach",
+    "fct_ai_feature_effect",
 )
+
+#: Months in a period of each grain longer than a week (``ai_adoption_period_start``).
+_GRAIN_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
 
 REMEDY = "run `make build` first (or `make demo` for a sample warehouse)"
 
@@ -151,6 +159,55 @@ class WeeklyRatios:
 
 
 @dataclass(frozen=True)
+class ReachPeriod:
+    """The period the reach is shown for: the latest full one of fct_ai_feature_reach.
+
+    ``active_users`` are the users the product activity saw in it, the same on every
+    feature's row; AI users are not summed over features, as distinct users do not add up.
+    """
+
+    period_start: date
+    period_grain: str
+    period_end: date
+    active_users: int
+
+
+@dataclass(frozen=True)
+class FeatureReach:
+    """One feature in the shown period (fct_ai_feature_reach)."""
+
+    active_users: int
+    ai_users: int
+    first_time_ai_users: int
+    repeat_ai_users: int
+    ai_users_outside_activity: int
+    reach_rate: float | None
+
+
+@dataclass(frozen=True)
+class FeatureEffect:
+    """What adopting one feature changed in active days a week (fct_ai_feature_effect).
+
+    The bounds are null with fewer than two matched adopters, the estimates with none.
+    """
+
+    effect_weeks: int
+    adopters: int
+    adopters_matched: int
+    control_user_weeks: int
+    feature_days_after: float | None
+    effect_days_per_week: float | None
+    effect_lower: float | None
+    effect_upper: float | None
+    effect_without_feature_days: float | None
+    effect_without_feature_days_lower: float | None
+    effect_without_feature_days_upper: float | None
+    confidence_level: float
+    verdict: str
+    verdict_reason: str
+
+
+@dataclass(frozen=True)
 class FeatureReport:
     """Everything one feature card shows."""
 
@@ -162,6 +219,9 @@ class FeatureReport:
     funnel: Funnel | None
     #: Every model behind the feature, the most used first and the unlogged ones last.
     models: tuple[ModelOutputs, ...]
+    #: The feature in ``ReportData.reach_period``; None without one.
+    reach: FeatureReach | None
+    effect: FeatureEffect | None
 
 
 @dataclass(frozen=True)
@@ -172,6 +232,10 @@ class ReportData:
     horizon: Horizon
     features: tuple[FeatureReport, ...]
     weekly: tuple[WeeklyRatios, ...]
+    #: Whether the reach and effect marts have rows (a product activity source was built).
+    has_activity: bool
+    #: The latest full period of the reach; None without activity or before one ends.
+    reach_period: ReachPeriod | None
 
 
 def marts_schema(connection: duckdb.DuckDBPyConnection, database: Path) -> str:
@@ -418,6 +482,114 @@ def _weekly(connection: duckdb.DuckDBPyConnection, schema: str) -> tuple[WeeklyR
     )
 
 
+def period_end(period_start: date, grain: str) -> date:
+    """The last day of the period of ``grain`` that starts on ``period_start``."""
+    if grain == "day":
+        return period_start
+    if grain == "week":
+        return period_start + timedelta(days=6)
+    if grain not in _GRAIN_MONTHS:
+        raise ReportError(f"unknown period grain {grain!r} in fct_ai_feature_reach")
+    months = period_start.year * 12 + period_start.month - 1 + _GRAIN_MONTHS[grain]
+    return date(months // 12, months % 12 + 1, 1) - timedelta(days=1)
+
+
+def latest_full_period(
+    periods: Iterable[tuple[date, str]], last_date: date | None
+) -> tuple[date, str] | None:
+    """The latest (period_start, grain) whose period ends on or before ``last_date``.
+
+    A period still running at the data horizon has fewer days of activity than the others,
+    so its reach is not comparable with theirs; None when no period has ended.
+    """
+    if last_date is None:
+        return None
+    full = [item for item in periods if period_end(item[0], item[1]) <= last_date]
+    return max(full, default=None)
+
+
+def _reach_rows(connection: duckdb.DuckDBPyConnection, schema: str) -> list[dict[str, Any]]:
+    """Every row of fct_ai_feature_reach: one per feature and period, none without activity."""
+    return fetch_dicts(
+        connection,
+        f"""
+        select
+            feature, period_start, period_grain, active_users, ai_users,
+            first_time_ai_users, repeat_ai_users, ai_users_outside_activity, reach_rate
+        from {schema}.fct_ai_feature_reach
+        """,
+    )
+
+
+def _reach(
+    rows: Sequence[Mapping[str, Any]], last_date: date | None
+) -> tuple[ReachPeriod | None, dict[str, FeatureReach]]:
+    """The latest full period of the reach and each feature's reach in it."""
+    chosen = latest_full_period(
+        {(row["period_start"], str(row["period_grain"])) for row in rows}, last_date
+    )
+    if chosen is None:
+        return None, {}
+    in_period = [row for row in rows if (row["period_start"], row["period_grain"]) == chosen]
+    reach = {
+        str(row["feature"]): FeatureReach(
+            active_users=int(row["active_users"]),
+            ai_users=int(row["ai_users"]),
+            first_time_ai_users=int(row["first_time_ai_users"]),
+            repeat_ai_users=int(row["repeat_ai_users"]),
+            ai_users_outside_activity=int(row["ai_users_outside_activity"]),
+            reach_rate=optional_float(row["reach_rate"]),
+        )
+        for row in in_period
+    }
+    start, grain = chosen
+    period = ReachPeriod(
+        period_start=start,
+        period_grain=grain,
+        period_end=period_end(start, grain),
+        # The period's active users, counted once for all features (each row holds them).
+        active_users=max(item.active_users for item in reach.values()),
+    )
+    return period, reach
+
+
+def _effects(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, FeatureEffect]:
+    """Per feature, the effect of adopting it."""
+    return {
+        str(row["feature"]): FeatureEffect(
+            effect_weeks=int(row["effect_weeks"]),
+            adopters=int(row["adopters"]),
+            adopters_matched=int(row["adopters_matched"]),
+            control_user_weeks=int(row["control_user_weeks"] or 0),
+            feature_days_after=optional_float(row["feature_days_after"]),
+            effect_days_per_week=optional_float(row["effect_days_per_week"]),
+            effect_lower=optional_float(row["effect_lower"]),
+            effect_upper=optional_float(row["effect_upper"]),
+            effect_without_feature_days=optional_float(row["effect_without_feature_days"]),
+            effect_without_feature_days_lower=optional_float(
+                row["effect_without_feature_days_lower"]
+            ),
+            effect_without_feature_days_upper=optional_float(
+                row["effect_without_feature_days_upper"]
+            ),
+            confidence_level=float(row["confidence_level"]),
+            verdict=str(row["verdict"]),
+            verdict_reason=str(row["verdict_reason"]),
+        )
+        for row in fetch_dicts(
+            connection,
+            f"""
+            select
+                feature, effect_weeks, adopters, adopters_matched, control_user_weeks,
+                feature_days_after, effect_days_per_week, effect_lower, effect_upper,
+                effect_without_feature_days, effect_without_feature_days_lower,
+                effect_without_feature_days_upper, confidence_level, verdict, verdict_reason
+            from {schema}.fct_ai_feature_effect
+            """,
+        )
+    }
+
+
 def load_report_data(database: Path) -> ReportData:
     """Read everything the report shows from the warehouse file."""
     import duckdb
@@ -433,6 +605,9 @@ def load_report_data(database: Path) -> ReportData:
         shapes = _shapes(connection, schema)
         models = _models(connection, schema)
         weekly = _weekly(connection, schema)
+        reach_rows = _reach_rows(connection, schema)
+        effects = _effects(connection, schema)
+    reach_period, reach = _reach(reach_rows, horizon.last_activity_date)
     diagnoses = {item.feature: item for item in feature_diagnoses(database)}
     features: list[FeatureReport] = []
     for summary in feature_summaries(database):
@@ -448,6 +623,15 @@ def load_report_data(database: Path) -> ReportData:
                 shapes=shapes.get(key, ()) if key else (),
                 funnel=funnels.get(summary.feature),
                 models=models.get(summary.feature, ()),
+                reach=reach.get(summary.feature),
+                effect=effects.get(summary.feature),
             )
         )
-    return ReportData(database=database, horizon=horizon, features=tuple(features), weekly=weekly)
+    return ReportData(
+        database=database,
+        horizon=horizon,
+        features=tuple(features),
+        weekly=weekly,
+        has_activity=bool(reach_rows) or bool(effects),
+        reach_period=reach_period,
+    )

@@ -1,12 +1,13 @@
 """Render the report's content as one self-contained HTML page.
 
 This module holds the page: its CSS, the plotly charts (the weekly ratios per feature and
-each feature's six-stage funnel) and one card per feature. plotly.js is embedded once, so
-the file opens offline. Numbers carry ``data-metric`` and ``data-value`` attributes (full
-precision) and texts from the diagnosis ``data-field``, each with ``data-feature`` (and
-``data-stage`` or ``data-shape`` where it belongs to one, or ``data-provider`` and
-``data-model`` for a model's row, both empty where the outputs name no model), so the page
-can be checked against the marts.
+each feature's six-stage funnel) and one card per feature, with its reach and the effect of
+adopting it when the warehouse has a product activity source. plotly.js is embedded once,
+so the file opens offline. Numbers carry ``data-metric`` and ``data-value`` attributes (full
+precision) and texts from the diagnosis and the effect's verdict ``data-field``, each with
+``data-feature`` (and ``data-stage`` or ``data-shape`` where it belongs to one, or
+``data-provider`` and ``data-model`` for a model's row, both empty where the outputs name no
+model), so the page can be checked against the marts.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from ai_adoption.report_data import (
+    FeatureEffect,
+    FeatureReach,
     FeatureReport,
     Funnel,
     ModelOutputs,
+    ReachPeriod,
     ReportData,
     ShapeEvidence,
     StageCheck,
@@ -53,6 +57,15 @@ def _percent_text(value: float | None) -> str:
 
 def _number_text(value: float | None, digits: int = 2) -> str:
     return _MISSING if value is None else f"{value:,.{digits}f}"
+
+
+def _signed_text(value: float | None) -> str:
+    """A change with its sign, a minus sign rather than a hyphen."""
+    return _MISSING if value is None else f"{value:+,.2f}".replace("-", "\u2212")
+
+
+def _level_text(level: float) -> str:
+    return f"{level * 100:g} %"
 
 
 def _usd_text(value: float | None) -> str:
@@ -306,6 +319,8 @@ table.shapes th, table.shapes td { padding: 3px 5px; }
 table.models { font-size: 0.85rem; width: auto; min-width: 60%; }
 table.models th, table.models td { padding: 3px 10px; }
 tr.unlogged td { color: #5b636e; font-style: italic; }
+.reach-effect { border-top: 1px solid #eceef1; margin-top: 12px; }
+.reach-effect p { margin: 4px 0; }
 """
 
 
@@ -343,10 +358,46 @@ def _header(data: ReportData) -> str:
   rejected {counts["rows_rejected"]} (see stg_ai_events__rejected_events);
   kept but flagged: unmapped {counts["unmapped_events"]},
   orphan output events {counts["orphan_output_events"]}.</p>
+  {_reach_header(data)}
   <p class="muted">Read from {_esc(data.database.name)}. Ratios are recomputed from summed
   counts at the grain shown. Each card's diagnosis is that of the feature's latest judged
   period (or its latest period when none could be judged).</p>
 </header>"""
+
+
+def _period_text(period: ReachPeriod) -> str:
+    start = _metric("reach_period_start", period.period_start, period.period_start.isoformat())
+    end = _metric("reach_period_end", period.period_end, period.period_end.isoformat())
+    return f"the {_esc(period.period_grain)} from {start} to {end}"
+
+
+def _reach_header(data: ReportData) -> str:
+    """The reach's period and its active users, and how to read the effect; or why neither is
+    shown. Only the active users are given here: AI users do not add up across features."""
+    if not data.has_activity:
+        return (
+            '<p class="reach">Reach and effect need a product activity source '
+            "(var <code>ai_adoption_activity_source</code>) and are not shown.</p>"
+        )
+    period = data.reach_period
+    if period is None:
+        reach = (
+            '<p class="reach">Reach: no period of the product activity ends by the last day '
+            "of the data yet, so the cards show no reach.</p>"
+        )
+    else:
+        users = _metric("active_users", period.active_users, _count_text(period.active_users))
+        reach = (
+            f'<p class="reach">Reach in {_period_text(period)}, the latest full '
+            f"{_esc(period.period_grain)}: {users} users active in the product; each card "
+            "gives the feature's AI users among them.</p>"
+        )
+    return (
+        f'{reach}\n  <p class="muted effect-note">The effect of adopting a feature is an '
+        "observational comparison of its adopters with users who were as active in the same "
+        "week and had not adopted it, not an experiment: it shows what changed for adopters "
+        "beyond like users, not that the feature caused it.</p>"
+    )
 
 
 def _shape_class(shape: str | None) -> str:
@@ -718,7 +769,148 @@ def _funnel_block(item: FeatureReport, chart: str) -> str:
 </div>"""
 
 
-def _card(index: int, item: FeatureReport, colour: str, chart: str) -> str:
+#: The verdict's reason (fct_ai_feature_effect.verdict_reason) in plain words.
+_VERDICT_REASONS: dict[str, str] = {
+    "gain_beyond_feature_days": (
+        "adopters came on more days, even with the days they used the feature taken out"
+    ),
+    "fewer_active_days": "adopters came on fewer days than like users",
+    "gain_within_feature_days": (
+        "activity rose, but by no more than the days the feature itself was used"
+    ),
+    "interval_within_negligible": (
+        "the whole interval lies within what counts as a negligible change"
+    ),
+    "interval_too_wide": "the interval holds zero and is too wide to rule out a change",
+    "too_few_adopters": "too few adopters to compare",
+}
+
+#: The badge of a verdict; the others read as neutral.
+_VERDICT_BADGES: dict[str, str] = {
+    "more_active": "badge healthy",
+    "less_active": "badge failure",
+}
+
+
+def _reach_line(feature: str, reach: FeatureReach, period: ReachPeriod) -> str:
+    def metric(name: str, value: float | int | date | None, text: str) -> str:
+        return _metric(name, value, text, feature=feature)
+
+    start = metric("reach_period_start", period.period_start, period.period_start.isoformat())
+    ai_users, active_users, first_time, repeat = (
+        metric(name, getattr(reach, name), _count_text(getattr(reach, name)))
+        for name in ("ai_users", "active_users", "first_time_ai_users", "repeat_ai_users")
+    )
+    rate = metric("reach_rate", reach.reach_rate, _percent_text(reach.reach_rate))
+    return (
+        f'<p class="reach">Reach in the {_esc(period.period_grain)} from {start}: {ai_users} '
+        f"of {active_users} active users used it ({rate}), {first_time} for the first time "
+        f"and {repeat} again.</p>"
+    )
+
+
+def _interval_text(feature: str, name: str, lower: float | None, upper: float | None) -> str:
+    return (
+        f"{_metric(f'{name}_lower', lower, _signed_text(lower), feature=feature)} to "
+        f"{_metric(f'{name}_upper', upper, _signed_text(upper), feature=feature)}"
+    )
+
+
+def _effect_lines(feature: str, effect: FeatureEffect) -> str:
+    """The estimate with its interval and its two sides, the floor, and the verdict."""
+
+    def metric(name: str, value: float | int | None, text: str) -> str:
+        return _metric(name, value, text, feature=feature)
+
+    matched = metric(
+        "adopters_matched", effect.adopters_matched, _count_text(effect.adopters_matched)
+    )
+    adopters = metric("adopters", effect.adopters, _count_text(effect.adopters))
+    controls = metric(
+        "control_user_weeks", effect.control_user_weeks, _count_text(effect.control_user_weeks)
+    )
+    weeks = metric("effect_weeks", effect.effect_weeks, str(effect.effect_weeks))
+    sides = (
+        f"in the {weeks} weeks after the adoption week against as many before; {matched} of "
+        f"its {adopters} adopters matched against {controls} comparison user-weeks"
+    )
+    estimate = effect.effect_days_per_week
+    if estimate is None:
+        change = "no estimate"
+    else:
+        value = metric("effect_days_per_week", estimate, _signed_text(estimate))
+        if effect.effect_lower is None or effect.effect_upper is None:
+            interval = "no interval with fewer than two matched adopters"
+        else:
+            level = metric(
+                "effect_confidence_level",
+                effect.confidence_level,
+                _level_text(effect.confidence_level),
+            )
+            interval = (
+                f"{level} interval "
+                f"{_interval_text(feature, 'effect', effect.effect_lower, effect.effect_upper)}"
+            )
+        change = f"{value} active days a week ({interval})"
+    lines = [f'<p class="effect">Effect of adopting it: {change}, {sides}.</p>']
+    floor = effect.effect_without_feature_days
+    if floor is not None:
+        floor_interval = ""
+        if (
+            effect.effect_without_feature_days_lower is not None
+            and effect.effect_without_feature_days_upper is not None
+        ):
+            bounds = _interval_text(
+                feature,
+                "effect_without_feature_days",
+                effect.effect_without_feature_days_lower,
+                effect.effect_without_feature_days_upper,
+            )
+            floor_interval = f" (interval {bounds})"
+        shown = metric("effect_without_feature_days", floor, _signed_text(floor))
+        lines.append(
+            f'<p class="effect">Without the days the feature itself was used: {shown}'
+            f"{floor_interval}, a floor, as some of those days would have been active "
+            "anyway.</p>"
+        )
+    verdict = _field("verdict", effect.verdict, feature=feature, text=_label(effect.verdict))
+    reason = _field(
+        "verdict_reason",
+        effect.verdict_reason,
+        feature=feature,
+        text=_VERDICT_REASONS.get(effect.verdict_reason, _label(effect.verdict_reason)),
+    )
+    if effect.verdict_reason == "too_few_adopters":
+        reason += f" ({matched} matched)"
+    badge = _VERDICT_BADGES.get(effect.verdict, "badge")
+    lines.append(
+        f'<p class="effect-verdict">Verdict: <span class="{badge}">{verdict}</span> — {reason}.</p>'
+    )
+    return "\n  ".join(lines)
+
+
+def _reach_effect_block(item: FeatureReport, period: ReachPeriod | None) -> str:
+    """The feature's reach in the header's period and the effect of adopting it, when the
+    warehouse has them (a product activity source)."""
+    feature = item.summary.feature
+    parts = []
+    if item.reach is not None and period is not None:
+        parts.append(_reach_line(feature, item.reach, period))
+    if item.effect is not None:
+        parts.append(_effect_lines(feature, item.effect))
+    if not parts:
+        return ""
+    body = "\n  ".join(parts)
+    return f"""
+<div class="reach-effect">
+  <h3>Reach and effect</h3>
+  {body}
+</div>"""
+
+
+def _card(
+    index: int, item: FeatureReport, colour: str, chart: str, period: ReachPeriod | None
+) -> str:
     feature = item.summary.feature
     diagnosis = item.diagnosis
     return f"""
@@ -728,6 +920,7 @@ def _card(index: int, item: FeatureReport, colour: str, chart: str) -> str:
   style="--feature-colour: {_esc(colour)}">
   <div class="card-head"><h2>{_esc(feature)}</h2></div>
   {_tiles(item.summary)}
+  {_reach_effect_block(item, period)}
   <div class="card-body">
     {_diagnosis_block(item)}
     {_funnel_block(item, chart)}
@@ -758,7 +951,7 @@ def render_report(data: ReportData) -> str:
             if item.funnel
             else ""
         )
-        cards.append(_card(index, item, colours[item.summary.feature], chart))
+        cards.append(_card(index, item, colours[item.summary.feature], chart, data.reach_period))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
