@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from ai_adoption import bench, cli
+from ai_adoption import bench, bench_lean, cli, project
 from ai_adoption.bench import (
     ID_COLUMNS,
     DbtError,
@@ -317,6 +317,171 @@ def test_cli_prints_dbt_failure_and_exits_non_zero(
     assert code == 1
     assert "1M-full-build failed (exit 1)" in err
     assert "Compilation Error in model x" in err
+
+
+# ---- the lean reference --------------------------------------------------------------------
+
+FIRST_LOAD = datetime(2026, 10, 1, 12)
+
+
+def _event(
+    event_id: str,
+    occurred_at: str,
+    event_name: str,
+    *,
+    user_id: str = "u1",
+    loaded_at: datetime = FIRST_LOAD,
+    **columns: Any,
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "occurred_at": occurred_at,
+        "event_name": event_name,
+        "user_id": user_id,
+        "feature": "draft",
+        "loaded_at": loaded_at,
+        **columns,
+    }
+
+
+#: 14 source rows: u1 uses "draft" in two sessions 37 minutes apart on Oct 1 (an accepted
+#: output in the first, a regenerated one in the second) and once more on Oct 20; u2 has one
+#: session with a session_id. e2 arrives twice, its later load first in the file; e8 and e9
+#: are rejected; e10's event name is no action.
+LEAN_EVENTS: list[dict[str, Any]] = [
+    _event(
+        "e2",
+        "2026-10-01 10:01:00",
+        "output_generated",
+        loaded_at=datetime(2026, 10, 2, 12),
+        output_id="o1",
+        input_tokens=999,
+        output_tokens=999,
+        cost_usd=9.0,
+    ),
+    _event("e1", "2026-10-01 10:00:00", "feature_opened"),
+    _event(
+        "e2",
+        "2026-10-01 10:01:00",
+        "output_generated",
+        output_id="o1",
+        input_tokens=100,
+        output_tokens=20,
+        cost_usd=0.5,
+    ),
+    _event("e3", "2026-10-01 10:02:00", "output_viewed", output_id="o1"),
+    _event("e4", "2026-10-01 10:03:00", "output_accepted", output_id="o1"),
+    # not an action: left out, so it does not bridge the 37 minutes between the sessions
+    _event("e10", "2026-10-01 10:20:00", "page_scrolled"),
+    _event("e5", "2026-10-01 10:40:00", "feature_opened"),
+    _event(
+        "e6",
+        "2026-10-01 10:45:00",
+        "output_generated",
+        output_id="o2",
+        input_tokens=50,
+        output_tokens=10,
+        cost_usd=0.25,
+    ),
+    _event(
+        "e7",
+        "2026-10-01 10:50:00",
+        "output_regenerated",
+        output_id="o2",
+        input_tokens=60,
+        output_tokens=12,
+        cost_usd=0.3,
+    ),
+    _event("e8", "yesterday at noon", "feature_opened"),
+    _event("e9", "2026-10-01 11:00:00", "feature_opened", user_id="  "),
+    # one session: the given session_id holds events 50 minutes apart
+    _event("e11", "2026-10-05 09:00:00", "feature_opened", user_id="u2", session_id="s9"),
+    _event("e12", "2026-10-05 09:50:00", "prompt_submitted", user_id="u2", session_id="s9"),
+    _event("e13", "2026-10-20 09:00:00", "feature_opened", loaded_at=datetime(2026, 10, 20, 12)),
+]
+LEAN_SETTINGS = bench_lean.LeanSettings(session_gap_minutes=30, return_window_days=14)
+
+
+@pytest.fixture
+def lean_log(tmp_path: Path) -> Path:
+    path = tmp_path / "events" / "part-0000.parquet"
+    path.parent.mkdir()
+    pq.write_table(pa.Table.from_pylist(LEAN_EVENTS, schema=SCHEMA), path)
+    return path
+
+
+def _dicts(con: duckdb.DuckDBPyConnection, query: str) -> list[dict[str, Any]]:
+    cursor = con.execute(query)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_lean_reference_on_a_hand_made_log(lean_log: Path, tmp_path: Path) -> None:
+    database = tmp_path / "lean.duckdb"
+    with bench._connect(database, "1GB", 2, tmp_path / "duckdb-tmp") as con:
+        bench_lean.run_lean_reference(con, [lean_log], LEAN_SETTINGS)
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = _rows(con, "select table_name from information_schema.tables order by 1")
+        assert tables == [("outputs",), ("quarantine",), ("sessions",)]
+
+        quarantine = _dicts(con, "select * from quarantine order by event_id")
+        assert [(r["event_id"], r["rejection_reason"]) for r in quarantine] == [
+            ("e8", "unparseable_occurred_at"),
+            ("e9", "missing_user_id"),
+        ]
+        assert quarantine[0]["occurred_at"] == "yesterday at noon"  # as it arrived
+        assert quarantine[0]["source_row"] == 9
+
+        outputs = {r["output_id"]: r for r in _dicts(con, "select * from outputs")}
+        assert sorted(outputs) == ["o1", "o2"]
+        first, second = outputs["o1"], outputs["o2"]
+        assert first["generated_at"] == datetime(2026, 10, 1, 10, 1)
+        assert (first["is_viewed"], first["is_edited"], first["is_accepted"]) == (True, False, True)
+        assert first["accepted_at"] == datetime(2026, 10, 1, 10, 3)
+        # the first loaded copy of e2 is kept: 100 input tokens, not 999
+        assert (first["input_tokens"], first["output_tokens"]) == (100, 20)
+        assert first["cost_usd"] == pytest.approx(0.5)
+        assert first["regeneration_count"] == 0
+        # generated and regenerated once: 50 + 60 input tokens, 10 + 12 output tokens
+        assert (second["is_viewed"], second["is_accepted"], second["accepted_at"]) == (
+            False,
+            False,
+            None,
+        )
+        assert second["regeneration_count"] == 1
+        assert (second["input_tokens"], second["output_tokens"]) == (110, 22)
+        assert second["cost_usd"] == pytest.approx(0.55)
+
+        sessions = _dicts(con, "select * from sessions order by user_id, session_number")
+        assert [
+            (r["user_id"], r["session_number"], r["started_at"], r["ended_at"], r["event_count"])
+            for r in sessions
+        ] == [
+            ("u1", 1, datetime(2026, 10, 1, 10, 0), datetime(2026, 10, 1, 10, 3), 4),
+            ("u1", 2, datetime(2026, 10, 1, 10, 40), datetime(2026, 10, 1, 10, 50), 3),
+            ("u1", 3, datetime(2026, 10, 20, 9, 0), datetime(2026, 10, 20, 9, 0), 1),
+            ("u2", 1, datetime(2026, 10, 5, 9, 0), datetime(2026, 10, 5, 9, 50), 2),
+        ]
+        # back 37 minutes later; then not for 19 days; the last sessions have no next one
+        assert [r["has_return_in_window"] for r in sessions] == [True, False, False, False]
+        assert [(r["output_count"], r["accepted_count"]) for r in sessions] == [
+            (1, 1),
+            (1, 0),
+            (0, 0),
+            (0, 0),
+        ]
+        assert sessions[3]["prompt_count"] == 1
+        # each output belongs to the session it was generated in
+        keys = {(r["user_id"], r["session_number"]): r["session_key"] for r in sessions}
+        assert first["session_key"] == keys[("u1", 1)]
+        assert second["session_key"] == keys[("u1", 2)]
+
+
+def test_lean_reference_reads_its_durations_from_the_project() -> None:
+    settings = bench_lean.project_settings()
+    assert settings.session_gap_minutes > 0 and settings.return_window_days > 0
+    with pytest.raises(project.ProjectError, match="ai_adoption_no_such_var"):
+        bench_lean.project_var("ai_adoption_no_such_var")
 
 
 # ---- the table ------------------------------------------------------------------------------
