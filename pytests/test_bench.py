@@ -1,8 +1,9 @@
 """Tests of the pure parts of ``ai-adoption bench``: no dbt run.
 
 The data preparation runs on a small generated log (replication, the 99 % / 1 % split, the
-prefix of small scales); the dbt runner is checked with a stand-in executable; the table
-with its goals is checked on made-up figures.
+prefix of small scales); the lean reference on a hand-made log whose results are worked out
+by hand; the dbt runner is checked with a stand-in executable; the table with its goals is
+checked on made-up figures.
 """
 
 from __future__ import annotations
@@ -477,6 +478,14 @@ def test_lean_reference_on_a_hand_made_log(lean_log: Path, tmp_path: Path) -> No
         assert second["session_key"] == keys[("u1", 2)]
 
 
+def test_lean_reference_is_timed_in_a_file_it_removes(lean_log: Path, tmp_path: Path) -> None:
+    database = tmp_path / "scale" / "lean.duckdb"
+    database.parent.mkdir()
+    result = bench.time_lean([lean_log], database, "1GB", 2)
+    assert result.seconds > 0 and result.peak_rss_bytes == 0
+    assert list(database.parent.iterdir()) == []
+
+
 def test_lean_reference_reads_its_durations_from_the_project() -> None:
     settings = bench_lean.project_settings()
     assert settings.session_gap_minutes > 0 and settings.return_window_days > 0
@@ -496,6 +505,7 @@ def _result(
     incremental: float,
     rss_gib: float,
     mismatches: tuple[str, ...] = (),
+    lean: float | None = None,
 ) -> ScaleResult:
     return ScaleResult(
         scale=scale,
@@ -508,6 +518,7 @@ def _result(
         full_build=StepResult(full, int(rss_gib * GIB)),
         test=StepResult(7.0, GIB // 2),
         count_mismatches=mismatches,
+        lean=None if lean is None else StepResult(lean),
     )
 
 
@@ -572,6 +583,15 @@ def test_table_without_missed_goals() -> None:
     assert [row.label for row in results_rows(results[:1])][-1] == (
         "events per second (full build)"
     )
+
+
+def test_table_with_the_lean_reference() -> None:
+    results = [_result(1_000_000, floor=2.0, lean=5.0, full=8.0, incremental=1.0, rss_gib=1.0)]
+    text = format_text(results, HOST)
+    assert _line(text, "lean reference (s)").split()[-1] == "5.0"
+    assert _line(text, "lean reference / floor").split()[-1] == "2.5"
+    assert _line(text, "full build / lean reference").split()[-1] == "1.60"
+    assert results_json(results, HOST, {})["scales"][0]["lean"]["seconds"] == 5.0
 
 
 def test_incremental_row_count_mismatch_is_a_missed_goal() -> None:

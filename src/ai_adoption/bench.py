@@ -9,7 +9,13 @@ For each scale (number of events) the benchmark
    (above the 99th percentile) go to ``new/part.parquet``, the rest to ``base/part-*.parquet``;
 2. on DuckDB, times a one-pass floor: one hand-written DuckDB query that reads every event
    once and aggregates it per output and per session (the lower bound no pipeline can beat);
-3. times ``dbt parse`` (a full parse: the saved partial-parse state is removed first), then,
+3. on DuckDB, right after the floor and on the same files (100 %), times the lean reference
+   (:mod:`ai_adoption.bench_lean`): a few plain DuckDB statements on one connection that do
+   each kind of work the package does once -- type and check every row, quarantine the
+   rejected ones with their reason, keep the first loaded copy of each event, map event names
+   to actions, cut sessions, roll up outputs and sessions, write them and checkpoint. The
+   floor and the lean reference use the same memory_limit and threads;
+4. times ``dbt parse`` (a full parse: the saved partial-parse state is removed first), then,
    in a fresh warehouse, ``dbt seed``, ``dbt run --full-refresh`` on the base files only
    (99 %), then adds the new file to the source folder and times a plain ``dbt run`` (the
    incremental step), then ``dbt run --full-refresh`` on everything (the full build),
@@ -30,8 +36,8 @@ inside each dbt process, one at a time). The source table ``main.ai_events`` is 
 to ``OUT/spark-N/source`` (``dbt run-operation ai_adoption_load_events``, timed as its own
 row); the new part is then linked into that folder. Every dbt command starts a new Spark
 session, which lists the folder's files afresh, so no ``refresh table`` is needed. There is
-no floor query and no ``dbt test`` on Spark. Row counts of the tables Spark wrote are read
-from their Parquet files under ``OUT/spark-N/warehouse`` with DuckDB.
+no floor query, no lean reference and no ``dbt test`` on Spark. Row counts of the tables Spark
+wrote are read from their Parquet files under ``OUT/spark-N/warehouse`` with DuckDB.
 
 The results are printed as one table (a column per scale, each goal marked met or missed),
 then one per-model table per scale, and written to ``OUT/results.md`` and
@@ -57,7 +63,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ai_adoption import project
+from ai_adoption import bench_lean, project
 from ai_adoption.generator import SCHEMA
 
 if TYPE_CHECKING:
@@ -578,6 +584,23 @@ def time_floor(
     return StepResult(seconds)
 
 
+def time_lean(files: Sequence[Path], database: Path, memory_limit: str, threads: int) -> StepResult:
+    """Wall time of the lean reference (:mod:`ai_adoption.bench_lean`) on ``files``, in a
+    fresh DuckDB file, from its first statement to its checkpoint."""
+    settings = bench_lean.project_settings()
+    for stale in (database, database.with_name(database.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    temp = database.with_name("lean-tmp")
+    with _connect(database, memory_limit, threads, temp) as connection:
+        started = time.perf_counter()
+        bench_lean.run_lean_reference(connection, files, settings)
+        seconds = time.perf_counter() - started
+    database.unlink(missing_ok=True)
+    shutil.rmtree(temp, ignore_errors=True)
+    logger.info("lean reference: %.1f s", seconds)
+    return StepResult(seconds)
+
+
 #: dbt commands that take no ``--threads`` option.
 NO_THREADS_COMMANDS = ("ls", "list")
 _PROGRESS = re.compile(r"\b(\d+) of (\d+) (OK|ERROR|PASS|FAIL|WARN|SKIP|SUCCESS)\b")
@@ -1038,6 +1061,8 @@ class ScaleResult:
     #: Spark: linking the source table to the source folder (dbt run-operation)
     load: StepResult | None = None
     profile: tuple[ModelProfile, ...] = ()
+    #: the lean reference (DuckDB only), timed right after the floor
+    lean: StepResult | None = None
 
 
 def _time_parse(invocation: DbtInvocation, label: str) -> StepResult:
@@ -1095,6 +1120,7 @@ class _Builds:
         floor: StepResult | None = None,
         test: StepResult | None = None,
         load: StepResult | None = None,
+        lean: StepResult | None = None,
     ) -> ScaleResult:
         """Every figure of the scale: these runs and the engine's own steps."""
         return ScaleResult(
@@ -1113,6 +1139,7 @@ class _Builds:
             ls=self.ls,
             load=load,
             profile=self.profile,
+            lean=lean,
         )
 
 
@@ -1152,12 +1179,15 @@ def _run_builds(
 
 
 def bench_scale(data: ScaleData, invocation: DbtInvocation) -> ScaleResult:
-    """Floor, then parse, seed, build on 99 %, incremental 1 %, full build, ls and tests in a
-    fresh DuckDB file."""
+    """Floor and lean reference, then parse, seed, build on 99 %, incremental 1 %, full
+    build, ls and tests in a fresh DuckDB file."""
     label = f"{scale_label(data.scale)}"
     files = [*data.base_files, data.new_file]
     floor = time_floor(
         files, data.folder / "floor.duckdb", invocation.memory_limit, invocation.threads
+    )
+    lean = time_lean(
+        files, data.folder / "lean.duckdb", invocation.memory_limit, invocation.threads
     )
     database = invocation.database
     for stale in (database, database.with_name(database.name + ".wal")):
@@ -1169,7 +1199,7 @@ def bench_scale(data: ScaleData, invocation: DbtInvocation) -> ScaleResult:
     test = run_dbt(
         invocation, ["test", "--exclude-resource-type", "unit_test"], f"{label}-dbt-test"
     )
-    return builds.result(data, DUCKDB, parse, floor=floor, test=test)
+    return builds.result(data, DUCKDB, parse, floor=floor, test=test, lean=lean)
 
 
 _LOADED = re.compile(r"ai_adoption: \S+ holds (\d+) rows after loading")
@@ -1277,12 +1307,26 @@ def _seconds_of(
     return value
 
 
+def _over(
+    numerator: Callable[[ScaleResult], StepResult | None],
+    denominator: Callable[[ScaleResult], StepResult | None],
+) -> Callable[[ScaleResult], float | None]:
+    """The time of one step over that of another, per scale (None when either is missing)."""
+
+    def value(r: ScaleResult) -> float | None:
+        top, bottom = numerator(r), denominator(r)
+        return None if top is None or bottom is None else _ratio(top.seconds, bottom.seconds)
+
+    return value
+
+
 def results_rows(results: Sequence[ScaleResult]) -> list[Row]:
     """The rows of the table, one column per scale (in the order given).
 
-    The engine of the first result picks the rows and goals: DuckDB has the floor and the
-    data tests, and its peak memory is judged at the largest scale; Spark has the linking of
-    the source table, peak memory of dbt and its JVM together, and its own incremental goal.
+    The engine of the first result picks the rows and goals: DuckDB has the floor, the lean
+    reference and the data tests, and its peak memory is judged at the largest scale; Spark
+    has the linking of the source table, peak memory of dbt and its JVM together, and its own
+    incremental goal.
     """
     spark = _engine(results) == SPARK
     largest = max((r.scale for r in results), default=0)
@@ -1292,7 +1336,16 @@ def results_rows(results: Sequence[ScaleResult]) -> list[Row]:
         _row("  of which new (incremental step)", results, lambda r: r.new_events, ",d"),
     ]
     if not spark:
-        rows.append(_row("one-pass floor (s)", results, _seconds_of(lambda r: r.floor), ".1f"))
+        rows += [
+            _row("one-pass floor (s)", results, _seconds_of(lambda r: r.floor), ".1f"),
+            _row("lean reference (s)", results, _seconds_of(lambda r: r.lean), ".1f"),
+            _row(
+                "  lean reference / floor",
+                results,
+                _over(lambda r: r.lean, lambda r: r.floor),
+                ".1f",
+            ),
+        ]
     rows += [
         _row("dbt parse (s)", results, _seconds_of(lambda r: r.parse), ".1f"),
         _row("dbt ls, no-op (s)", results, _seconds_of(lambda r: r.ls), ".1f"),
@@ -1317,6 +1370,14 @@ def results_rows(results: Sequence[ScaleResult]) -> list[Row]:
                 ".1f",
                 f"<= {GOAL_FLOOR_RATIO:g}",
                 lambda v: v <= GOAL_FLOOR_RATIO,
+            )
+        )
+        rows.append(
+            _row(
+                "  full build / lean reference",
+                results,
+                _over(lambda r: r.full_build, lambda r: r.lean),
+                ".2f",
             )
         )
     rows += [
@@ -1733,7 +1794,7 @@ def run_bench(cfg: BenchConfig) -> list[ScaleResult]:
     }
     settings_line = (
         f"settings: DuckDB memory_limit {cfg.memory_limit}, threads {cfg.threads} "
-        f"(floor query; dbt --threads); seed {cfg.seed}; data in {out}"
+        f"(floor query and lean reference; dbt --threads); seed {cfg.seed}; data in {out}"
     )
     if spark:
         driver_memory = os.environ.get("AI_ADOPTION_SPARK_DRIVER_MEMORY", "4g")
@@ -1741,7 +1802,7 @@ def run_bench(cfg: BenchConfig) -> list[ScaleResult]:
         settings_line = (
             f"settings: engine spark (dbt-spark session, local Spark in each dbt process), "
             f"driver memory {driver_memory}, dbt --threads {cfg.threads}; no floor query, no "
-            f"dbt test; seed {cfg.seed}; data prepared with DuckDB memory_limit "
+            f"lean reference, no dbt test; seed {cfg.seed}; data prepared with DuckDB memory_limit "
             f"{cfg.memory_limit}; in {out}"
         )
     logger.info("%s", host.describe())
