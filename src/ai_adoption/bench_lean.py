@@ -40,11 +40,9 @@ if TYPE_CHECKING:
 #: Vars of dbt_project.yml the reference reads its settings from.
 SESSION_GAP_VAR = "ai_adoption_session_gap_minutes"
 RETURN_WINDOW_VAR = "ai_adoption_return_window_days"
-#: The tables the reference writes to its database file.
-TABLES: tuple[str, ...] = ("quarantine", "outputs", "sessions")
 
 CHECKED_SQL = """
--- type every source row and give it the first rejection reason that applies (null: kept)
+-- type every source row and give it the first rejection reason that applies (null: a good row)
 create temp table checked as
 select
     nullif(trim(event_id), '') as event_id,
@@ -89,9 +87,9 @@ from checked
 where rejection_reason is not null
 """
 
-EVENTS_SQL = """
--- the first loaded copy of each kept event, with its action and its session
-create temp table events as
+KEPT_SQL = """
+-- the first loaded copy of each good event whose name is an action, with what the action means
+create temp table kept as
 with
 
 -- one copy per event_id: the earliest loaded, then the first in file order
@@ -103,43 +101,58 @@ deduplicated as (
         partition by event_id
         order by coalesce(loaded_at, occurred_at), source_file, source_row
     ) = 1
-),
-
--- the canonical action an event names (an event name that is no action is left out)
-mapped as (
-    select
-        deduplicated.*,
-        actions.action,
-        actions.is_acceptance
-    from deduplicated
-    inner join actions
-        on deduplicated.event_name = actions.action
-),
-
--- without a session_id, an event after the gap of inactivity starts a session
-gap_marked as (
-    select
-        *,
-        session_id is null and coalesce(
-            occurred_at > lag(occurred_at) over pair_events + interval ({gap_minutes}) minute,
-            true
-        ) as starts_session
-    from mapped
-    window pair_events as (partition by user_id, feature, session_id order by occurred_at, event_id)
 )
 
 select
-    * exclude (starts_session),
-    -- a session within its user and feature: the given session_id, else the gap session's number
-    coalesce(
-        'id:' || session_id,
-        'gap:' || sum(starts_session::integer) over (
-            partition by user_id, feature, session_id
+    deduplicated.*,
+    actions.action,
+    actions.is_acceptance
+from deduplicated
+-- the canonical action an event names (an event name that is no action is left out)
+inner join actions
+    on deduplicated.event_name = actions.action
+"""
+
+EVENTS_SQL = """
+-- every kept event with its session: the given session_id, else the gap rule's session
+create temp table events as
+with
+
+-- without a session_id, an event after the gap of inactivity in its user and feature starts a
+-- session (only the columns the rule needs)
+gap_marked as (
+    select
+        event_id,
+        user_id,
+        feature,
+        occurred_at,
+        coalesce(
+            occurred_at > lag(occurred_at) over pair_events + interval ({gap_minutes}) minute,
+            true
+        ) as starts_session
+    from kept
+    where session_id is null
+    window pair_events as (partition by user_id, feature order by occurred_at, event_id)
+),
+
+-- the number of each gap session within its user and feature
+gap_sessions as (
+    select
+        event_id,
+        sum(starts_session::integer) over (
+            partition by user_id, feature
             order by occurred_at, event_id
             rows between unbounded preceding and current row
-        )
-    ) as session_key
-from gap_marked
+        ) as gap_session_number
+    from gap_marked
+)
+
+select
+    kept.*,
+    coalesce('id:' || kept.session_id, 'gap:' || gap_sessions.gap_session_number) as session_key
+from kept
+left join gap_sessions
+    on kept.event_id = gap_sessions.event_id
 """
 
 OUTPUTS_SQL = """
@@ -203,6 +216,7 @@ window pair_sessions as (partition by user_id, feature order by started_at, sess
 STATEMENTS: tuple[tuple[str, str], ...] = (
     ("checked", CHECKED_SQL),
     ("quarantine", QUARANTINE_SQL),
+    ("kept", KEPT_SQL),
     ("events", EVENTS_SQL),
     ("outputs", OUTPUTS_SQL),
     ("sessions", SESSIONS_SQL),
