@@ -493,6 +493,14 @@ def test_lean_reference_reads_its_durations_from_the_project() -> None:
         bench_lean.project_var("ai_adoption_no_such_var")
 
 
+def test_lean_reference_without_its_vars_stops_the_bench(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(bench_lean, "SESSION_GAP_VAR", "ai_adoption_no_such_var")
+    with pytest.raises(bench.BenchError, match="ai_adoption_no_such_var"):
+        bench.time_lean([], tmp_path / "lean.duckdb", "1GB", 2)
+
+
 # ---- the table ------------------------------------------------------------------------------
 
 HOST = Machine(cores=2, ram_gib=23.5, cpu="Test CPU", date="2026-11-27 08:00 UTC")

@@ -607,10 +607,18 @@ def time_floor(
     return StepResult(seconds)
 
 
+def lean_settings() -> bench_lean.LeanSettings:
+    """The lean reference's session gap and return window, from the project's vars."""
+    try:
+        return bench_lean.project_settings()
+    except (project.ProjectError, OSError) as exc:
+        raise BenchError(f"the lean reference cannot read its settings: {exc}") from exc
+
+
 def time_lean(files: Sequence[Path], database: Path, memory_limit: str, threads: int) -> StepResult:
     """Wall time of the lean reference (:mod:`ai_adoption.bench_lean`) on ``files``, in a
     fresh DuckDB file, from its first statement to its checkpoint."""
-    settings = bench_lean.project_settings()
+    settings = lean_settings()
     for stale in (database, database.with_name(database.name + ".wal")):
         stale.unlink(missing_ok=True)
     temp = database.with_name("lean-tmp")
@@ -1817,6 +1825,8 @@ def run_bench(cfg: BenchConfig) -> list[ScaleResult]:
     if not dbt.exists():
         raise BenchError(f"dbt not found next to the Python interpreter: {dbt}")
     spark = cfg.engine == SPARK
+    if not spark:
+        lean_settings()  # a project without the lean reference's vars fails before any long work
     if spark and not sys.platform.startswith("linux"):
         logger.warning("the peak memory figures leave Spark's JVM out (measured on Linux only)")
     out = cfg.out.resolve()
