@@ -47,7 +47,7 @@
     {%- endif -%}
     {%- set taken = ai_adoption_required_columns() + (ai_adoption_optional_columns().keys() | list) + [
         'properties', 'action', 'stage', 'requires_output_id', 'rejection_reason', 'copy_rank',
-        'effective_loaded_at', 'load_partition_date', 'is_duplicate', 'session_key', 'pair_bucket',
+        'effective_loaded_at', 'load_partition_date', 'is_duplicate', 'session_key', 'occurred_date',
         'source_relation',
     ] -%}
     {%- for name in names -%}

@@ -557,5 +557,4 @@ def engine_reference(root: Path, build: Callable[..., Any]) -> Path:
 def engine_differences(contract: Path, built: Path) -> list[str]:
     """How an engine's sessionized events differ from the DuckDB build next to ``contract``."""
     reference = contract.parent / "duckdb" / "warehouse.duckdb"
-    # Spark partitions the table by a bucket of its (user, feature) pairs; DuckDB has none
-    return table_differences(built, reference, *ENGINE_TABLE, ("pair_bucket",))
+    return table_differences(built, reference, *ENGINE_TABLE)

@@ -258,10 +258,6 @@ def test_diagnosis_model_page_renders(
     assert not is_blank(png), f"model page screenshot is blank: {png}"
 
 
-#: Columns documented for an engine that stores them only there (Spark's pair bucket).
-ENGINE_ONLY_COLUMNS = frozenset({"pair_bucket"})
-
-
 def test_every_model_documents_exactly_its_columns(docs_site: DocsSite) -> None:
     """What dbt docs says a model holds is what the warehouse holds: no documented column
     is missing from the table (a stale entry), none of the table's is undocumented, and
@@ -272,11 +268,7 @@ def test_every_model_documents_exactly_its_columns(docs_site: DocsSite) -> None:
             continue
         stored = {name.lower() for name in docs_site.catalog["nodes"][key]["columns"]}
         documented = {name.lower(): column for name, column in node["columns"].items()}
-        stale += [
-            f"{node['name']}.{name}"
-            for name in documented
-            if name not in stored and name not in ENGINE_ONLY_COLUMNS
-        ]
+        stale += [f"{node['name']}.{name}" for name in documented if name not in stored]
         undocumented += [f"{node['name']}.{name}" for name in stored if name not in documented]
         empty += [
             f"{node['name']}.{name}"

@@ -10,7 +10,9 @@
 - every model has at least one data test;
 - every model an exposure reads is `access: public`;
 - no rejoin: a model does not read both a node and that node's child when the child has
-  no other reader (the child would be a step to fold in, or the read a shortcut);
+  no other reader (the child would be a step to fold in, or the read a shortcut), unless
+  the child is one of the run-state models in RUN_STATE, which keep rows between runs and
+  so cannot be folded into their reader;
 - no fanout: no model feeds more than FANOUT_LIMIT leaf models (models nobody reads),
   where a BI tool would better read one wider model;
 - every model and unit test name fits PostgreSQL's 63-character identifiers (a unit test
@@ -223,15 +225,23 @@ def test_names_fit_postgres_identifiers(project: Project) -> None:
     assert too_long == []
 
 
+#: Incremental models that hold what the next run starts from: the sessions manifest is
+#: merged with each batch, so its one reader (the sessionizing model) reads it beside the
+#: ledger it was built from, and it cannot be one of that reader's CTEs.
+RUN_STATE = frozenset({"int_ai_sessions_manifest"})
+
+
 def rejoins(project: Project) -> set[tuple[str, str, str]]:
     """(node, child, reader) where ``reader`` reads ``node`` and ``child``, and ``child``
-    is a child of ``node`` read by ``reader`` alone."""
+    is a child of ``node`` read by ``reader`` alone (run-state children aside)."""
     children = project.children()
     found = set()
     for reader in project.models.values():
         parents = set(reader.parents)
         for child in parents:
             if children.get(child) != {reader.unique_id} or child not in project.models:
+                continue
+            if project.name(child) in RUN_STATE:
                 continue
             for node in set(project.models[child].parents) & parents:
                 found.add((project.name(node), project.name(child), reader.name))

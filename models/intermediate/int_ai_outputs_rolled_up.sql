@@ -1,11 +1,14 @@
-{{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='pair_bucket') }}
+{{ ai_adoption_incremental_config('output_id', partition_by='generated_date') }}
 
 {#- One row per generated output: what happened to it, rolled up from every
     event that carries its output_id. Events about outputs that were never
     generated are left out here (they are flagged in staging). Which actions
     hand an output off depends on the feature (int_ai_features_catalogued).
-    Incremental runs rebuild the outputs of every (user, feature) pair that
-    changed. -#}
+    A run rebuilds the outputs a new event is about and the outputs
+    generated in a session that holds a new event (every output on a full
+    build), and
+    restates the correction-loop fields of the stored outputs of the same
+    (user, feature) pairs where they change. -#}
 {%- set regeneration_loop = var('ai_adoption_regeneration_loop_threshold') -%}
 {%- set decision_window = var('ai_adoption_decision_window_seconds') -%}
 {%- set heavy_edit = var('ai_adoption_heavy_edit_threshold') -%}
@@ -17,19 +20,35 @@
 {#- Events of one output in the order they happened (event_id breaks ties). -#}
 {%- set event_order = ['occurred_at', 'event_id'] -%}
 {%- set passthrough = ai_adoption_passthrough_columns() -%}
+{%- set cutoff = ai_adoption_run_cutoff() -%}
+{%- set correction_columns = ['correction_repeat_number', 'is_correction_loop_repeat'] -%}
 
 with
 
-{{ ai_adoption_changed_pairs_cte() }}
-
 {%- if is_incremental() %}
 
-    changed_outputs as (
+    {# The sessions that hold an event loaded since the cutoff: new, grown,
+        or joined from two (their events were rewritten with the new key). #}
+    touched_sessions as (
 
-        select distinct generations.output_id
-        from {{ ref('int_ai_events_sessionized') }} as generations
-        {{ ai_adoption_changed_pairs_join('generations') }}
-        where generations.action = 'output_generated'
+        select distinct session_key
+        from {{ ref('int_ai_events_sessionized') }}
+        where loaded_at >= {{ cutoff }}
+
+    ),
+
+    {# Outputs a new event is about, and outputs generated in a touched session. #}
+    touched_outputs as (
+
+        select output_id
+        from {{ ref('int_ai_events_sessionized') }}
+        where loaded_at >= {{ cutoff }} and output_id is not null
+        union
+        select output_id
+        from {{ ref('int_ai_events_sessionized') }}
+        where
+            action = 'output_generated'
+            and session_key in (select touched_sessions.session_key from touched_sessions)
 
     ),
 
@@ -84,9 +103,7 @@ output_events as (
         provider
     from {{ ref('int_ai_events_sessionized') }}
     {%- if is_incremental() %}
-        where
-            output_id is not null
-            and output_id in (select changed_outputs.output_id from changed_outputs)
+        where output_id in (select touched_outputs.output_id from touched_outputs)
     {%- else %}
         where output_id is not null
     {%- endif %}
@@ -266,16 +283,62 @@ outputs as (
         {%- endfor %}
         last_loaded_at
     from judged
-    {%- if is_incremental() %}
+    where generated_at is not null
+
+),
+
+{%- if is_incremental() %}
+
+    {# The stored heavy corrections of the pairs this run touches: a rebuilt
+        output can move them in their pair's order. #}
+    stored_heavy as (
+
+        select
+            stored.output_id,
+            stored.session_key,
+            stored.user_id,
+            stored.feature,
+            stored.correction_type,
+            stored.generated_at,
+            stored.edit_distance,
+            stored.correction_repeat_number as stored_repeat_number,
+            stored.is_correction_loop_repeat as stored_is_loop_repeat
+        from {{ this }} as stored
+        inner join (select distinct user_id, feature from outputs) as touched_pairs
+            on stored.user_id = touched_pairs.user_id and stored.feature = touched_pairs.feature
         where
-            generated_at is not null
-            and exists (
-                select 1
-                from changed_pairs
-                where judged.user_id = changed_pairs.user_id and judged.feature = changed_pairs.feature
-            )
-    {%- else %}
-        where generated_at is not null
+            stored.is_edited
+            and stored.edit_distance >= {{ heavy_edit }}
+            and stored.correction_type is not null
+            and stored.output_id not in (select outputs.output_id from outputs)
+
+    ),
+
+{%- endif %}
+
+heavy_outputs as (
+
+    select
+        output_id,
+        session_key,
+        user_id,
+        feature,
+        correction_type,
+        generated_at,
+        edit_distance
+    from outputs
+    where is_edited and edit_distance >= {{ heavy_edit }} and correction_type is not null
+    {%- if is_incremental() %}
+    union all
+    select
+        output_id,
+        session_key,
+        user_id,
+        feature,
+        correction_type,
+        generated_at,
+        edit_distance
+    from stored_heavy
     {%- endif %}
 
 ),
@@ -291,8 +354,7 @@ heavy_correction_sessions as (
         session_key,
         min(generated_at) as first_generated_at,
         avg(edit_distance) as session_edit_distance
-    from outputs
-    where is_edited and edit_distance >= {{ heavy_edit }} and correction_type is not null
+    from heavy_outputs
     group by 1, 2, 3, 4
 
 ),
@@ -320,28 +382,58 @@ correction_baseline as (
 
 ),
 
+corrections as (
+
+    {#- a correction loop: the repeat_count-th (or later) session fixing the
+        same thing, with edits no lighter than the baseline (less the tolerance) #}
+    select
+        heavy_outputs.output_id,
+        correction_baseline.correction_repeat_number,
+        correction_baseline.correction_repeat_number >= {{ repeat_count }}
+        and correction_baseline.session_edit_distance
+        >= correction_baseline.baseline_edit_distance - {{ tolerance }} as is_correction_loop_repeat
+    from heavy_outputs
+    inner join correction_baseline
+        on
+            heavy_outputs.session_key = correction_baseline.session_key
+            and heavy_outputs.user_id = correction_baseline.user_id
+            and heavy_outputs.feature = correction_baseline.feature
+            and heavy_outputs.correction_type = correction_baseline.correction_type
+
+),
+
 final as (
 
     select
         outputs.*,
-        correction_baseline.correction_repeat_number,
-        -- a correction loop: the repeat_count-th (or later) session fixing the
-        -- same thing, with edits no lighter than the baseline (less the tolerance)
-        coalesce(
-            correction_baseline.correction_repeat_number >= {{ repeat_count }}
-            and correction_baseline.session_edit_distance
-            >= correction_baseline.baseline_edit_distance - {{ tolerance }},
-            false
-        ) as is_correction_loop_repeat
+        corrections.correction_repeat_number,
+        coalesce(corrections.is_correction_loop_repeat, false) as is_correction_loop_repeat,
+        -- last: Spark stores its partition column last, so every engine has this order
+        cast(outputs.generated_at as date) as generated_date
     from outputs
-    left join correction_baseline
-        on
-            outputs.session_key = correction_baseline.session_key
-            and outputs.user_id = correction_baseline.user_id
-            and outputs.feature = correction_baseline.feature
-            and outputs.correction_type = correction_baseline.correction_type
-            and outputs.edit_distance >= {{ heavy_edit }}
+    left join corrections
+        on outputs.output_id = corrections.output_id
+    {%- if is_incremental() %}
+    union all
+    {#- stored outputs whose place in their pair's correction order changed #}
+    select
+        {%- for column in adapter.get_columns_in_relation(this) %}
+            {%- if column.name in correction_columns %}
+                corrections.{{ column.name }}{{ ',' if not loop.last }}
+            {%- else %}
+                stored.{{ column.name }}{{ ',' if not loop.last }}
+            {%- endif %}
+        {%- endfor %}
+    from {{ this }} as stored
+    inner join stored_heavy
+        on stored.output_id = stored_heavy.output_id
+    inner join corrections
+        on stored.output_id = corrections.output_id
+    where
+        corrections.correction_repeat_number != stored_heavy.stored_repeat_number
+        or corrections.is_correction_loop_repeat != stored_heavy.stored_is_loop_repeat
+    {%- endif %}
 
 )
 
-{{ ai_adoption_pair_rows('final', 'pair_bucket') }}
+{{ ai_adoption_replaced_rows('final', 'output_id', 'generated_date') }}

@@ -1,29 +1,24 @@
-{{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='generated_date') }}
+{{ config(materialized='view') }}
 
 {#- One row per generated output, with the user's session number in the
     feature. What happened to the output, and the correction loop, are worked
-    out in int_ai_outputs_rolled_up. Incremental runs rebuild the outputs of
-    every (user, feature) pair that changed. -#}
+    out and stored once in int_ai_outputs_rolled_up; this view shows them
+    with the contract BI tools read. -#}
 
 with
 
-{{ ai_adoption_changed_pairs_cte() }}
-
 outputs as (
 
-    select rolled_up.*
-    from {{ ref('int_ai_outputs_rolled_up') }} as rolled_up
-    {{ ai_adoption_changed_pairs_join('rolled_up') }}
+    select * from {{ ref('int_ai_outputs_rolled_up') }}
 
 ),
 
 sessions as (
 
     select
-        chained.session_key,
-        chained.session_number
-    from {{ ref('int_ai_sessions_chained') }} as chained
-    {{ ai_adoption_changed_pairs_join('chained') }}
+        session_key,
+        session_number
+    from {{ ref('int_ai_sessions_chained') }}
 
 ),
 
@@ -68,12 +63,11 @@ final as (
         outputs.correction_repeat_number,
         outputs.is_correction_loop_repeat,
         outputs.last_loaded_at,
-        -- last: Spark stores its partition column last, so every engine has this order
-        cast(outputs.generated_at as date) as generated_date
+        outputs.generated_date
     from outputs
     left join sessions
         on outputs.session_key = sessions.session_key
 
 )
 
-{{ ai_adoption_pair_rows('final', 'generated_date') }}
+select * from final

@@ -1,18 +1,13 @@
-{{ ai_adoption_incremental_config(['user_id', 'feature'], partition_by='started_date') }}
+{{ config(materialized='view') }}
 
-{#- One row per session. Incremental runs rebuild the sessions of every
-    (user, feature) pair that changed, whose return window ended, or whose
-    feature's instrumentation changed. -#}
+{#- One row per session: the sessions of int_ai_sessions_chained, stored
+    there once, shown here with the contract BI tools read. -#}
 
 with
 
-{{ ai_adoption_changed_pairs_cte(stale_sessions=true) }}
-
 sessions as (
 
-    select chained.*
-    from {{ ref('int_ai_sessions_chained') }} as chained
-    {{ ai_adoption_changed_pairs_join('chained') }}
+    select * from {{ ref('int_ai_sessions_chained') }}
 
 ),
 
@@ -55,10 +50,9 @@ final as (
         is_return_window_elapsed,
         has_second_session_in_window,
         last_loaded_at,
-        -- last: Spark stores its partition column last, so every engine has this order
-        cast(started_at as date) as started_date
+        started_date
     from sessions
 
 )
 
-{{ ai_adoption_pair_rows('final', 'started_date') }}
+select * from final
