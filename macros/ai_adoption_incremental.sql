@@ -121,18 +121,12 @@ select * from {{ rows }}
 {% macro spark__ai_adoption_replaced_rows(rows, unique_key, partition_by) %}
     {%- if not is_incremental() %}
     select * from {{ rows }}
-    {%- else -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    select
-        {%- for name in columns %}
-            rebuilt.{{ name }}{{ ',' if not loop.last }}
-        {%- endfor %}
+    {%- else %}
+    -- both sides have the model's own column order: the table was created by this SQL
+    select rebuilt.*
     from {{ rows }} as rebuilt
     union all
-    select
-        {%- for name in columns %}
-            stored.{{ name }}{{ ',' if not loop.last }}
-        {%- endfor %}
+    select stored.*
     from {{ this }} as stored
     left anti join {{ rows }} as rebuilt
         on {{ ai_adoption_replaces('stored', 'rebuilt', unique_key) }}

@@ -170,9 +170,37 @@ def read_spark_tables(spark_dir: Path, db: Path, *, schemas: Sequence[str] = ())
                     for name, kind, *_ in kinds
                 )
                 con.execute(f"create table {schema}.{folder.name} as select {columns} from {files}")
+        read_spark_views(spark_dir, con, schemas)
     finally:
         con.close()
     return db
+
+
+def read_spark_views(
+    spark_dir: Path, con: duckdb.DuckDBPyConnection, schemas: Sequence[str]
+) -> None:
+    """Create, in the DuckDB copy, the contracted views dbt built in ``schemas`` whose
+    tables were copied too. Views have no files, so each is created from the SQL dbt
+    compiled for Spark (a plain select and join over the copied tables, which DuckDB reads
+    as written). The marts fct_ai_outputs and fct_ai_sessions are such views over the
+    intermediate tables: Spark's stored rows are compared, through the view's own SQL."""
+    manifest = json.loads((spark_dir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    stored = {
+        (schema, table)
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or node["config"]["materialized"] != "view":
+            continue
+        if not node["config"].get("contract", {}).get("enforced"):
+            continue  # the dimension views follow a var; only the contracted marts are compared
+        if node["schema"] not in schemas or not node.get("compiled_code"):
+            continue
+        parents = [manifest["nodes"][parent] for parent in node["depends_on"]["nodes"]]
+        if all((parent["schema"], parent["alias"]) in stored for parent in parents):
+            con.execute(f"create view {node['schema']}.{node['alias']} as {node['compiled_code']}")
 
 
 # ---- a full build on the warehouse fixture's events ---------------------------------------
@@ -204,7 +232,9 @@ def spark_build(
     print(f"\nSpark dbt build: {seconds:.0f} s")
     tables = root / "tables.duckdb"
     if build.returncode == 0:
-        read_spark_tables(spark_dir, tables, schemas=[MART_SCHEMA, SOURCE.split(".")[0]])
+        read_spark_tables(
+            spark_dir, tables, schemas=[MART_SCHEMA, INTERMEDIATE_SCHEMA, SOURCE.split(".")[0]]
+        )
     return SparkBuild(build=build, workdir=spark_dir, seconds=seconds, tables=tables)
 
 
