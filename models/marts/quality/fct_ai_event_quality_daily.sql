@@ -55,8 +55,8 @@ received as (
 
 ),
 
-{# The ledger and the kept events are each read several times below, most
-    reads keeping a few days or ids: computed in each read, not written aside. #}
+{# The ledger is read several times below, most reads keeping a few days or
+    ids: computed in each read, not written aside. #}
 checked as {{ ai_adoption_inlined_cte() }}(
 
     select
@@ -76,7 +76,7 @@ checked as {{ ai_adoption_inlined_cte() }}(
 
 ),
 
-clean as {{ ai_adoption_inlined_cte() }}(
+clean as (
 
     select
         event_name,
@@ -164,7 +164,8 @@ day_rows as (
 
 day_events as (
 
-    -- the kept events of the days this run writes
+    -- the kept events of the days this run writes (read twice below, the
+    -- orphan flags worked out once)
     select * from clean
     {%- if is_incremental() %}
         where cast(loaded_at as date) in (select recomputed_days.load_partition_date from recomputed_days)
@@ -249,7 +250,8 @@ implied_outputs as (
 implied_days as (
 
     {#- counted on the load day of the output's latest event, for that event's
-        source (of two loaded at the same moment, the name that sorts first) #}
+        source (of two loaded at the same moment, the name that sorts first);
+        that day is one this run writes, so its events are among day_events #}
     select
         load_date,
         source_relation,
@@ -260,7 +262,7 @@ implied_days as (
             cast(implied.last_loaded_at as date) as load_date,
             min(latest.source_relation) as source_relation
         from implied_outputs as implied
-        inner join clean as latest
+        inner join day_events as latest
             on
                 implied.output_id = latest.output_id
                 and implied.last_loaded_at = latest.loaded_at
