@@ -1,3 +1,5 @@
+{{ ai_adoption_incremental_config('load_partition_date', partition_by='load_partition_date') }}
+
 {#- One row per load day (the day rows reached the warehouse; null for rows
     whose load time and event time are both unreadable) and source (the
     source_relation of ai_adoption_sources; `events` for the one declared
@@ -8,8 +10,26 @@
     them). conflicting_duplicates counts the duplicates that disagree with
     the kept copy; implied_views shows how many views the tracker lost:
     outputs acted on without a view event, by the load day of their latest
-    event. -#}
+    event.
+
+    An incremental run recomputes whole load days, every source of a day:
+    the days of the ledger rows loaded on or after the cutoff (those the
+    ledger read again), the days of the kept events about an output one of
+    those rows names (an orphan event stops being one when its generation
+    arrives; an implied view moves to the day of the output's latest event,
+    and goes when a view arrives), and the days whose count of source rows
+    differs from the stored rows_received (rows that arrived after the
+    lookback had passed their day). Every other day is left as stored. -#}
 {%- set late_seconds = var('ai_adoption_late_arrival_hours') * ai_adoption_seconds_per('hour') -%}
+{%- set first_load_day = "cast('" ~ ai_adoption_first_load_day() ~ "' as date)" -%}
+{%- if is_incremental() -%}
+    {#- The watermark is the latest load day the ledger had read rows of when
+        this table was last written; a day whose rows are all late beyond the
+        lookback may have arrived after the ledger read the source. -#}
+    {%- set cutoff = ai_adoption_incremental_cutoff(
+        this, 'case when rows_received > late_beyond_lookback then load_date end'
+    ) -%}
+{%- endif %}
 
 with
 
@@ -22,6 +42,8 @@ source_rows as (
 
 ),
 
+{# One grouped scan of two columns of the source, on every run: the only
+    place a row that arrived after the lookback shows. #}
 received as (
 
     select
@@ -33,15 +55,121 @@ received as (
 
 ),
 
-checked as (
+{# The ledger is read several times below, most reads keeping a few days or
+    ids: computed in each read, not written aside. #}
+checked as {{ ai_adoption_inlined_cte() }}(
 
-    select * from {{ ref('base_ai_events__events_checked') }}
+    select
+        event_id,
+        user_id,
+        feature,
+        event_name,
+        occurred_at,
+        output_id,
+        source_relation,
+        rejection_reason,
+        copy_rank,
+        is_duplicate,
+        effective_loaded_at,
+        load_partition_date
+    from {{ ref('base_ai_events__events_checked') }}
 
 ),
 
 clean as (
 
-    select * from {{ ref('stg_ai_events__events') }}
+    select
+        event_name,
+        occurred_at,
+        loaded_at,
+        output_id,
+        source_relation,
+        is_mapped,
+        is_orphan_output_event
+    from {{ ref('stg_ai_events__events') }}
+
+),
+
+{%- if is_incremental() %}
+
+    batch_rows as (
+
+        -- the ledger rows read again since the cutoff, and the rows without a
+        -- load time, which the ledger reads on every run
+        select
+            load_partition_date,
+            output_id,
+            rejection_reason
+        from checked
+        where
+            effective_loaded_at >= {{ cutoff }}
+            or effective_loaded_at is null
+
+    ),
+
+    stored_days as (
+
+        select
+            load_date,
+            source_relation,
+            rows_received
+        from {{ this }}
+
+    ),
+
+    recomputed_days as (
+
+        -- every load day the batch holds
+        select load_partition_date
+        from batch_rows
+        union
+        -- the days of the kept events about an output a good row of the batch
+        -- names: its generation may have arrived (no more orphans there), and its
+        -- latest event, which carries its implied view, may have moved
+        select kept.load_partition_date
+        from checked as kept
+        where
+            {{ ai_adoption_is_kept_event('kept') }}
+            and kept.output_id in (
+                select batch_rows.output_id
+                from batch_rows
+                where batch_rows.rejection_reason is null and batch_rows.output_id is not null
+            )
+        union
+        -- the days whose count of source rows moved since the stored row: rows that
+        -- arrived after the lookback had passed their day, which the ledger never reads
+        select coalesce(received.load_date, {{ first_load_day }}) as load_partition_date
+        from received
+        left join stored_days
+            on
+                received.load_date is not distinct from stored_days.load_date
+                and received.source_relation is not distinct from stored_days.source_relation
+        where
+            stored_days.rows_received is null
+            or stored_days.rows_received != received.rows_received
+
+    ),
+
+{%- endif %}
+
+day_rows as (
+
+    -- the ledger rows of the days this run writes (every day on a full build)
+    select * from checked
+    {%- if is_incremental() %}
+        where load_partition_date in (select recomputed_days.load_partition_date from recomputed_days)
+    {%- endif %}
+
+),
+
+day_events as (
+
+    -- the kept events of the days this run writes (read twice below, the
+    -- orphan flags worked out once)
+    select * from clean
+    {%- if is_incremental() %}
+        where cast(loaded_at as date) in (select recomputed_days.load_partition_date from recomputed_days)
+    {%- endif %}
 
 ),
 
@@ -57,7 +185,7 @@ arrivals as (
             count(case when rejection_reason = '{{ reason }}' then 1 end) as rejected_{{ reason }},
         {%- endfor %}
         count(case when rejection_reason is not null then 1 end) as rows_rejected
-    from checked
+    from day_rows
     group by 1, 2
 
 ),
@@ -75,7 +203,7 @@ clean_days as (
         end) as late_arrivals,
         min(occurred_at) as first_occurred_at,
         max(occurred_at) as last_occurred_at
-    from clean
+    from day_events
     group by 1, 2
 
 ),
@@ -83,12 +211,13 @@ clean_days as (
 conflicting_days as (
 
     {#- a duplicate whose user, feature, event name or day differs from the
-        kept copy: the same event_id sent for two different events #}
+        kept copy: the same event_id sent for two different events (the kept
+        copy was loaded first, possibly on an earlier day) #}
     select
         cast(duplicate.effective_loaded_at as date) as load_date,
         duplicate.source_relation,
         count(*) as conflicting_duplicates
-    from checked as duplicate
+    from day_rows as duplicate
     inner join checked as kept
         on duplicate.event_id = kept.event_id
     where
@@ -112,13 +241,17 @@ implied_outputs as (
         last_loaded_at
     from {{ ref('int_ai_outputs_rolled_up') }}
     where is_view_implied
+    {%- if is_incremental() %}
+        and cast(last_loaded_at as date) in (select recomputed_days.load_partition_date from recomputed_days)
+    {%- endif %}
 
 ),
 
 implied_days as (
 
     {#- counted on the load day of the output's latest event, for that event's
-        source (of two loaded at the same moment, the name that sorts first) #}
+        source (of two loaded at the same moment, the name that sorts first);
+        that day is one this run writes, so its events are among day_events #}
     select
         load_date,
         source_relation,
@@ -129,7 +262,7 @@ implied_days as (
             cast(implied.last_loaded_at as date) as load_date,
             min(latest.source_relation) as source_relation
         from implied_outputs as implied
-        inner join clean as latest
+        inner join day_events as latest
             on
                 implied.output_id = latest.output_id
                 and implied.last_loaded_at = latest.loaded_at
@@ -143,7 +276,7 @@ final as (
 
     select
         {{ ai_adoption_surrogate_key([
-            "coalesce(received.load_date, cast('" ~ ai_adoption_first_load_day() ~ "' as date))",
+            "coalesce(received.load_date, " ~ first_load_day ~ ")",
             "coalesce(received.source_relation, '')",
         ]) }} as source_day_key,
         received.load_date,
@@ -165,8 +298,9 @@ final as (
         clean_days.first_occurred_at,
         clean_days.last_occurred_at,
         -- the row's key: the load day, or the ledger's first load day for the
-        -- rows whose load and event times are both unreadable
-        coalesce(received.load_date, cast('{{ ai_adoption_first_load_day() }}' as date)) as load_partition_date
+        -- rows whose load and event times are both unreadable; the replaced unit
+        -- of an incremental run (last, as Spark's partition column)
+        coalesce(received.load_date, {{ first_load_day }}) as load_partition_date
     from received
     left join arrivals
         on
@@ -184,6 +318,11 @@ final as (
         on
             received.load_date = implied_days.load_date
             and received.source_relation is not distinct from implied_days.source_relation
+    {%- if is_incremental() %}
+        where coalesce(received.load_date, {{ first_load_day }}) in (
+            select recomputed_days.load_partition_date from recomputed_days
+        )
+    {%- endif %}
 
 )
 
