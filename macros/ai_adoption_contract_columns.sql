@@ -103,6 +103,63 @@
 {% endmacro %}
 
 
+{#- The placeholder words of var ai_adoption_placeholder_ids, in lower case. -#}
+{% macro ai_adoption_placeholder_ids() %}
+    {%- set words = var('ai_adoption_placeholder_ids') -%}
+    {%- if words is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- if words is string or words is mapping or words is not iterable -%}
+        {{ exceptions.raise_compiler_error(
+            "var ai_adoption_placeholder_ids must be a list of words, such as [undefined, 'null']; got "
+            ~ words ~ "."
+        ) }}
+    {%- endif -%}
+    {%- set lowered = [] -%}
+    {%- for word in words -%}
+        {%- if word is not string or not word.strip() -%}
+            {{ exceptions.raise_compiler_error(
+                "var ai_adoption_placeholder_ids: '" ~ word ~ "' is not a word (quote words YAML reads "
+                ~ "as something else, such as 'null' or 'nan')."
+            ) }}
+        {%- endif -%}
+        {%- do lowered.append(word.strip().lower()) -%}
+    {%- endfor -%}
+    {{ return(lowered) }}
+{% endmacro %}
+
+
+{#- The largest value of each counted column (var ai_adoption_max_values),
+    as numbers; a value above it is rejected as implausible_<column>. -#}
+{% macro ai_adoption_max_values() %}
+    {%- set given = var('ai_adoption_max_values') -%}
+    {%- if given is not mapping -%}
+        {{ exceptions.raise_compiler_error(
+            "var ai_adoption_max_values must map columns to their largest value, such as "
+            ~ "{output_tokens: 100000000}; got " ~ given ~ "."
+        ) }}
+    {%- endif -%}
+    {%- set limits = {} -%}
+    {%- for name in ai_adoption_non_negative_columns() if name in given -%}
+        {%- set text = given[name] | string | trim -%}
+        {%- if not modules.re.match('^[0-9]+([.][0-9]+)?$', text) -%}
+            {{ exceptions.raise_compiler_error(
+                "var ai_adoption_max_values: the limit of " ~ name ~ " must be a positive number; got '"
+                ~ given[name] ~ "'."
+            ) }}
+        {%- endif -%}
+        {%- do limits.update({name: text}) -%}
+    {%- endfor -%}
+    {%- for name in given if name not in ai_adoption_non_negative_columns() -%}
+        {{ exceptions.raise_compiler_error(
+            "var ai_adoption_max_values: '" ~ name ~ "' is not one of the counted columns ("
+            ~ ai_adoption_non_negative_columns() | join(', ') ~ ")."
+        ) }}
+    {%- endfor -%}
+    {{ return(limits) }}
+{% endmacro %}
+
+
 {#- A kept event of the ledger: not rejected, and the first copy of its
     event_id (later copies are duplicates). `alias` is the ledger's alias in
     the query, if any. -#}
@@ -125,9 +182,12 @@
     {%- for name in ai_adoption_numeric_columns() -%}
         {%- do reasons.append('unparseable_' ~ name) -%}
     {%- endfor -%}
-    {%- do reasons.extend(['future_occurred_at', 'implausible_occurred_at']) -%}
+    {%- do reasons.extend(['future_occurred_at', 'future_loaded_at', 'implausible_occurred_at']) -%}
     {%- for name in ai_adoption_non_negative_columns() -%}
         {%- do reasons.append('negative_' ~ name) -%}
+    {%- endfor -%}
+    {%- for name in ai_adoption_non_negative_columns() -%}
+        {%- do reasons.append('implausible_' ~ name) -%}
     {%- endfor -%}
     {%- do reasons.extend([
         'edit_distance_out_of_range',

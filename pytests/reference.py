@@ -10,8 +10,10 @@ Rules, in short:
 
 * Blank (empty or whitespace) strings count as missing.
 * A row gets the first reason that applies, in ``REJECTION_REASONS`` order.
-* ``future_occurred_at``: occurred_at more than 24 h after loaded_at (or after itself
-  when loaded_at is absent, i.e. never).
+* Blank ids and ids that are a placeholder word (``undefined``, ``null``, ...) are missing.
+* ``future_occurred_at``: occurred_at more than 24 h after loaded_at or after the clock of
+  the run; ``future_loaded_at``: loaded_at more than 24 h after the clock of the run.
+* Counts, lengths, latency and cost above their largest real value are implausible.
 * Good rows sharing an event_id are delivery duplicates; the copy loaded first is kept.
 * ``event_name`` maps through the team's action map seed, else to itself when it is a
   canonical action, else to nothing (unmapped: kept, but left out of sessions).
@@ -83,6 +85,19 @@ NON_NEGATIVE_COLUMNS: tuple[str, ...] = (
 )
 #: Events before this are implausible (a clock or export default).
 MIN_OCCURRED_AT = datetime(2000, 1, 1)
+#: Largest real value of each counted column; a larger one is implausible.
+MAX_VALUES: dict[str, float] = {
+    "prompt_chars": 100_000_000,
+    "context_chars": 100_000_000,
+    "output_chars": 100_000_000,
+    "latency_ms": 604_800_000,
+    "input_tokens": 100_000_000,
+    "output_tokens": 100_000_000,
+    "cost_usd": 1_000_000,
+}
+#: Words a tracker writes into an id it does not have: such an id is missing.
+PLACEHOLDER_IDS: frozenset[str] = frozenset({"undefined", "null", "none", "nil", "nan"})
+ID_COLUMNS: tuple[str, ...] = ("event_id", "user_id", "session_id", "account_id", "output_id")
 
 #: Every rejection reason, in the order a row is checked (the first that applies wins).
 REJECTION_REASONS: tuple[str, ...] = (
@@ -93,8 +108,10 @@ REJECTION_REASONS: tuple[str, ...] = (
     "unparseable_loaded_at",
     *(f"unparseable_{name}" for name in NUMERIC_COLUMNS),
     "future_occurred_at",
+    "future_loaded_at",
     "implausible_occurred_at",
     *(f"negative_{name}" for name in NON_NEGATIVE_COLUMNS),
+    *(f"implausible_{name}" for name in NON_NEGATIVE_COLUMNS),
     "edit_distance_out_of_range",
     "rating_out_of_range",
     "missing_output_id",
@@ -387,6 +404,9 @@ def check_row(
     """Type one source row and find the first rejection reason that applies."""
     values = contract_values(row)
     texts = {name: as_text(values[name]) for name in values}
+    for name in ID_COLUMNS:
+        if (texts[name] or "").lower() in PLACEHOLDER_IDS:
+            texts[name] = None
     occurred_at = parse_timestamp(values["occurred_at"])
     loaded_at = parse_timestamp(values["loaded_at"])
     numbers = {name: parse_number(values[name], OPTIONAL_COLUMNS[name]) for name in NUMERIC_COLUMNS}
@@ -416,19 +436,29 @@ def check_row(
     rating = numbers["rating"]
     if reason is None:
         assert occurred_at is not None
-        # without loaded_at, the time of the run is the bound
-        bound = loaded_at if loaded_at is not None else datetime.now(UTC).replace(tzinfo=None)
+        # the run's clock bounds every row; its own load time too, when it has one
+        now = datetime.now(UTC).replace(tzinfo=None)
+        bound = min(loaded_at, now) if loaded_at is not None else now
         negative = [
             name
             for name in NON_NEGATIVE_COLUMNS
             if (number := numbers[name]) is not None and number < 0
         ]
+        too_large = [
+            name
+            for name in NON_NEGATIVE_COLUMNS
+            if (number := numbers[name]) is not None and number > MAX_VALUES[name]
+        ]
         if occurred_at > bound + MAX_FUTURE_SKEW:
             reason = "future_occurred_at"
+        elif loaded_at is not None and loaded_at > now + MAX_FUTURE_SKEW:
+            reason = "future_loaded_at"
         elif occurred_at < MIN_OCCURRED_AT:
             reason = "implausible_occurred_at"
         elif negative:
             reason = f"negative_{negative[0]}"
+        elif too_large:
+            reason = f"implausible_{too_large[0]}"
         elif edit_distance is not None and not 0 <= edit_distance <= 1:
             reason = "edit_distance_out_of_range"
         elif rating is not None and not -1 <= rating <= 1:

@@ -8,6 +8,7 @@ Each case builds a small hand-made file with the documented command (``dbt build
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -18,6 +19,7 @@ from conftest import QUICK_BUILD_EXCLUDES, DbtRunner, assert_build_ran_everythin
 
 STAGING = "main_ai_adoption_staging"
 MARTS = "main_ai_adoption"
+INTERMEDIATE = "main_ai_adoption_intermediate"
 
 QUOTED_CSV = """\
 event_id,occurred_at,loaded_at,user_id,feature,event_name,session_id,output_id
@@ -191,3 +193,61 @@ def test_implausible_dates_are_rejected(tmp_path: Path, dbt_runner: DbtRunner) -
     )
     assert rejected == [("y1", "implausible_occurred_at"), ("y2", "implausible_occurred_at")]
     assert _rows(run.db, f"select event_id from {STAGING}.stg_ai_events__events") == [("y3",)]
+
+
+#: Placeholder ids, a row dated in the future, numbers that would overflow a sum, and a
+#: feature name with blanks around it, beside ordinary rows of other users.
+ONE_ROW_MOVES_CSV = """\
+event_id,occurred_at,loaded_at,user_id,feature,event_name,session_id,output_id,output_tokens
+p1,2026-10-05 09:00:00,2026-10-05 10:00:00,u1,email_draft,output_generated,,undefined,
+p2,2026-10-05 09:00:00,2026-10-05 10:00:00,u2,email_draft,output_generated,,undefined,
+p3,2026-10-05 09:00:00,2026-10-05 10:00:00,u3,email_draft,output_generated,,UNDEFINED,
+n1,2026-10-05 09:00:00,2026-10-05 10:00:00,u4,email_draft,feature_opened,null,,
+n2,2026-10-06 09:00:00,2026-10-06 10:00:00,u4,email_draft,feature_opened,null,,
+n3,2026-10-07 09:00:00,2026-10-07 10:00:00,u4,email_draft,feature_opened,null,,
+g1,2026-10-07 09:01:00,2026-10-07 10:00:00,u5,email_draft,output_generated,s5,o5,120
+t1,2026-10-07 09:02:00,2026-10-07 10:00:00,u6,email_draft,output_generated,s6,o6,5000000000000000000
+t2,2026-10-07 09:03:00,2026-10-07 10:00:00,u6,email_draft,output_generated,s6,o7,5000000000000000000
+w1,2026-10-07 09:04:00,2026-10-07 10:00:00,u7, email_draft ,feature_opened,s7,,
+f1,2099-12-31 10:00:00,2099-12-31 10:05:00,u8,email_draft,feature_opened,s8,,
+"""
+
+
+def test_one_bad_row_moves_no_other_row(tmp_path: Path, dbt_runner: DbtRunner) -> None:
+    """Placeholder ids are missing ids (no shared output or session), a row dated in 2099 is
+    rejected and leaves the data horizon where the other rows put it, tokens that would
+    overflow a sum are rejected without stopping the build, and blanks around a feature
+    name are read away and counted."""
+    source = tmp_path / "events.csv"
+    source.write_text(ONE_ROW_MOVES_CSV, encoding="utf-8")
+    run = dbt_runner(tmp_path, source, extra_args=QUICK_BUILD_EXCLUDES)
+    rejected = _rows(
+        run.db,
+        f"select event_id, rejection_reason from {STAGING}.stg_ai_events__rejected_events "
+        "order by event_id",
+    )
+    assert rejected == [
+        ("f1", "future_occurred_at"),
+        ("p1", "missing_output_id"),
+        ("p2", "missing_output_id"),
+        ("p3", "missing_output_id"),
+        ("t1", "implausible_output_tokens"),
+        ("t2", "implausible_output_tokens"),
+    ]
+    assert _rows(run.db, f"select output_id from {MARTS}.fct_ai_outputs") == [("o5",)]
+    # three opens a day apart without a real session_id: three sessions, not one
+    assert _rows(
+        run.db,
+        f"select count(*), count(session_id) from {MARTS}.fct_ai_sessions where event_count = 1 "
+        "and started_at < timestamp '2026-10-07 09:01:00'",
+    ) == [(3, 0)]
+    horizon = _rows(run.db, f"select data_as_of from {INTERMEDIATE}.int_ai_data_horizon")
+    assert horizon == [(datetime(2026, 10, 7, 9, 4),)]
+    assert _rows(
+        run.db, f"select distinct feature from {STAGING}.stg_ai_events__events order by 1"
+    ) == [("email_draft",)]
+    assert _rows(
+        run.db,
+        f"select sum(placeholder_id_rows), sum(trimmed_value_rows), sum(rows_rejected) "
+        f"from {MARTS}.fct_ai_event_quality_daily",
+    ) == [(6, 1, 6)]

@@ -68,6 +68,8 @@ checked as {{ ai_adoption_inlined_cte() }}(
         output_id,
         source_relation,
         rejection_reason,
+        has_placeholder_id,
+        has_trimmed_value,
         copy_rank,
         is_duplicate,
         effective_loaded_at,
@@ -184,7 +186,9 @@ arrivals as (
         {%- for reason in ai_adoption_rejection_reasons() %}
             count(case when rejection_reason = '{{ reason }}' then 1 end) as rejected_{{ reason }},
         {%- endfor %}
-        count(case when rejection_reason is not null then 1 end) as rows_rejected
+        count(case when rejection_reason is not null then 1 end) as rows_rejected,
+        count(case when has_placeholder_id then 1 end) as placeholder_id_rows,
+        count(case when has_trimmed_value then 1 end) as trimmed_value_rows
     from day_rows
     group by 1, 2
 
@@ -290,6 +294,8 @@ final as (
         {%- endfor %}
         coalesce(arrivals.rows_rejected, 0) as rows_rejected,
         received.rows_received - coalesce(arrivals.rows_read, 0) as late_beyond_lookback,
+        coalesce(arrivals.placeholder_id_rows, 0) as placeholder_id_rows,
+        coalesce(arrivals.trimmed_value_rows, 0) as trimmed_value_rows,
         coalesce(clean_days.unmapped_events, 0) as unmapped_events,
         coalesce(clean_days.unmapped_event_names, 0) as unmapped_event_names,
         coalesce(clean_days.orphan_output_events, 0) as orphan_output_events,

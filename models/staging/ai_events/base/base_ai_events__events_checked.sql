@@ -11,6 +11,22 @@
 {%- set optional = ai_adoption_optional_columns() -%}
 {%- set numeric = ai_adoption_numeric_columns() -%}
 {%- set lowered = ['entry_point', 'context_source', 'correction_type'] -%}
+{#- Ids a tracker may fill with a placeholder word ("undefined", "null"):
+    such a value is missing, never one id shared by unrelated rows. -#}
+{%- set id_columns = ['event_id', 'user_id', 'session_id', 'account_id', 'output_id'] -%}
+{#- Names and ids are read without surrounding blanks; a row that had some
+    is counted (has_trimmed_value), so that `chat ` and `chat` becoming one
+    feature is visible in the quality mart. -#}
+{%- set trimmed_columns = ['event_id', 'user_id', 'feature', 'event_name', 'session_id', 'account_id',
+    'output_id', 'job_key'] -%}
+{%- set placeholder_literals = [] -%}
+{%- for word in ai_adoption_placeholder_ids() -%}
+    {%- do placeholder_literals.append(ai_adoption_literal(word)) -%}
+{%- endfor -%}
+{%- set placeholders = placeholder_literals | join(', ') if placeholder_literals
+    else 'cast(null as ' ~ ai_adoption_type('string') ~ ')' -%}
+{%- set max_values = ai_adoption_max_values() -%}
+{%- set now = ai_adoption_current_timestamp() -%}
 {%- set raw_columns = ai_adoption_required_columns() + (optional.keys() | list) -%}
 {#- a team's own dimensions are read like the contract's columns, kept as
     trimmed text, and never checked: they are labels, not measures -#}
@@ -43,6 +59,37 @@
 {%- for name in read_columns -%}
     {%- do raw_text.update({name: ai_adoption_source_text(name, present, properties_json, 'src_')}) -%}
 {%- endfor -%}
+{#- The row-level tests that name a column's raw text. -#}
+{%- set missing_tests = {} -%}
+{%- for name in ai_adoption_required_columns() -%}
+    {%- do missing_tests.update({name: name ~ ' is null'}) -%}
+{%- endfor -%}
+{%- do missing_tests.update({
+    'occurred_at': "occurred_at is null and nullif(trim(" ~ raw_text['occurred_at'] ~ "), '') is null",
+}) -%}
+{#- a number given but unreadable; an infinity or NaN (1e999 overflows to
+    one) is no number either -#}
+{%- set unparseable_tests = {} -%}
+{%- for name in numeric -%}
+    {%- set test = name ~ " is null and nullif(trim(" ~ raw_text[name] ~ "), '') is not null" -%}
+    {%- if optional[name] == 'double' -%}
+        {%- set test = '(' ~ test ~ ') or ' ~ name ~ ' - ' ~ name ~ ' != 0' -%}
+    {%- endif -%}
+    {%- do unparseable_tests.update({name: test}) -%}
+{%- endfor -%}
+{%- set placeholder_tests = [] -%}
+{%- for name in id_columns -%}
+    {%- do placeholder_tests.append(
+        'coalesce(lower(trim(' ~ raw_text[name] ~ ')) in (' ~ placeholders ~ '), false)'
+    ) -%}
+{%- endfor -%}
+{%- set trimmed_tests = [] -%}
+{%- for name in trimmed_columns -%}
+    {%- do trimmed_tests.append(
+        'coalesce(length(trim(' ~ raw_text[name] ~ ')) != length(' ~ raw_text[name] ~ '), false)'
+    ) -%}
+{%- endfor -%}
+{%- set skew_hours = var('ai_adoption_max_future_skew_hours') -%}
 {%- set skip_old_rows = '' -%}
 {%- if is_incremental() -%}
     {%- set cutoff = ai_adoption_incremental_cutoff(this, 'effective_loaded_at') -%}
@@ -146,6 +193,11 @@ typed as (
             {%- elif name in lowered %}
                 lower(nullif(trim({{ raw_text[name] }}), ''))
                     as {{ name }},
+            {%- elif name in id_columns %}
+                case
+                    when lower(trim({{ raw_text[name] }})) not in ({{ placeholders }})
+                        then nullif(trim({{ raw_text[name] }}), '')
+                end as {{ name }},
             {%- else %}
                 nullif(trim({{ raw_text[name] }}), '') as {{ name }},
             {%- endif %}
@@ -172,8 +224,10 @@ checked as {{ ai_adoption_materialized_cte() }}(
     select
         *,
         case
+            {#- a text column is missing when blank or a placeholder; a
+                timestamp given but unreadable is unparseable, below #}
             {%- for name in ai_adoption_required_columns() %}
-                when {{ name }} is null and nullif(trim({{ raw_text[name] }}), '') is null
+                when {{ missing_tests[name] }}
                     then 'missing_{{ name }}'
             {%- endfor %}
             -- properties must be a JSON object: an array or a scalar has no keys to read
@@ -188,24 +242,33 @@ checked as {{ ai_adoption_materialized_cte() }}(
             when loaded_at is null and nullif(trim({{ raw_text['loaded_at'] }}), '') is not null
                 then 'unparseable_loaded_at'
             {%- for name in numeric %}
-                when {{ name }} is null and nullif(trim({{ raw_text[name] }}), '') is not null
+                when {{ unparseable_tests[name] }}
                     then 'unparseable_{{ name }}'
             {%- endfor %}
-            when occurred_at > {{ ai_adoption_dateadd(
-                'hour',
-                var('ai_adoption_max_future_skew_hours'),
-                'coalesce(loaded_at, ' ~ ai_adoption_current_timestamp() ~ ')'
-            ) }}
+            -- later than its own load, or than this run's clock: a row dated in
+            -- the future cannot settle every other row's windows
+            when
+                occurred_at > {{ ai_adoption_dateadd('hour', skew_hours, now) }}
+                or occurred_at > {{ ai_adoption_dateadd('hour', skew_hours, 'loaded_at') }}
                 then 'future_occurred_at'
+            when loaded_at > {{ ai_adoption_dateadd('hour', skew_hours, now) }}
+                then 'future_loaded_at'
             -- no product of this kind logged events before the floor (var ai_adoption_min_occurred_at)
             when occurred_at < {{ min_occurred_at }} then 'implausible_occurred_at'
             {%- for name in ai_adoption_non_negative_columns() %}
                 when {{ name }} < 0 then 'negative_{{ name }}'
             {%- endfor %}
+            {#- larger than any real event's (var ai_adoption_max_values): a sum
+                over such values would overflow and stop the build #}
+            {%- for name in ai_adoption_non_negative_columns() if name in max_values %}
+                when {{ name }} > {{ max_values[name] }} then 'implausible_{{ name }}'
+            {%- endfor %}
             when edit_distance < 0 or edit_distance > 1 then 'edit_distance_out_of_range'
             when rating < -1 or rating > 1 then 'rating_out_of_range'
             when requires_output_id and output_id is null then 'missing_output_id'
-        end as rejection_reason
+        end as rejection_reason,
+        {{ placeholder_tests | join(' or ') }} as has_placeholder_id,
+        {{ trimmed_tests | join(' or ') }} as has_trimmed_value
     from typed
 
 ),
@@ -228,6 +291,8 @@ batch as (
             {{ name }},
         {%- endfor %}
         rejection_reason,
+        has_placeholder_id,
+        has_trimmed_value,
         coalesce(loaded_at, occurred_at) as effective_loaded_at
     from checked
     {%- if is_incremental() %}
@@ -351,6 +416,8 @@ final as (
             {{ name }},
         {%- endfor %}
         rejection_reason,
+        has_placeholder_id,
+        has_trimmed_value,
         effective_loaded_at,
         cast(copy_rank as {{ ai_adoption_type('integer') }}) as copy_rank,
         coalesce(
