@@ -177,7 +177,8 @@
         {%- do reasons.append('missing_' ~ name) -%}
     {%- endfor -%}
     {%- do reasons.extend([
-        'malformed_properties', 'miscased_properties_key', 'unparseable_occurred_at', 'unparseable_loaded_at',
+        'malformed_properties', 'miscased_properties_key', 'repeated_properties_key', 'unparseable_occurred_at',
+        'unparseable_loaded_at',
     ]) -%}
     {%- for name in ai_adoption_numeric_columns() -%}
         {%- do reasons.append('unparseable_' ~ name) -%}

@@ -114,3 +114,35 @@
         json_key -> lower(json_key) in {{ listed }} and json_key not in {{ listed }}
     ), false)
 {%- endmacro %}
+
+
+{#- Whether `json_column` (a JSON object) holds one of `names` twice: engines
+    read such a key differently (DuckDB the first value, PostgreSQL the
+    last), so no value of it can be trusted. -#}
+{% macro ai_adoption_json_has_repeated_key(json_column, names) %}
+    {{ return(adapter.dispatch('ai_adoption_json_has_repeated_key', 'ai_adoption')(json_column, names)) }}
+{% endmacro %}
+
+{% macro default__ai_adoption_json_has_repeated_key(json_column, names) -%}
+    {%- set listed = "['" ~ (names | join("', '")) ~ "']" -%}
+    {%- set keys = 'list_filter(case when json_valid(' ~ json_column ~ ') then json_keys(' ~ json_column
+        ~ ') end, lambda k: list_contains(' ~ listed ~ ', k))' -%}
+    coalesce(len({{ keys }}) > len(list_distinct({{ keys }})), false)
+{%- endmacro %}
+
+{% macro postgres__ai_adoption_json_has_repeated_key(json_column, names) -%}
+    {%- set listed = "array['" ~ (names | join("', '")) ~ "']" -%}
+    exists (
+        select 1
+        from json_object_keys(cast({{ json_column }} as json)) as keys (json_key)
+        where keys.json_key = any({{ listed }})
+        group by keys.json_key
+        having count(*) > 1
+    )
+{%- endmacro %}
+
+{% macro spark__ai_adoption_json_has_repeated_key(json_column, names) -%}
+    {%- set listed = "('" ~ (names | join("', '")) ~ "')" -%}
+    {%- set keys = 'filter(json_object_keys(' ~ json_column ~ '), json_key -> json_key in ' ~ listed ~ ')' -%}
+    coalesce(size({{ keys }}) > size(array_distinct({{ keys }})), false)
+{%- endmacro %}

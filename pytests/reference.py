@@ -104,6 +104,7 @@ REJECTION_REASONS: tuple[str, ...] = (
     *(f"missing_{name}" for name in REQUIRED_COLUMNS),
     "malformed_properties",
     "miscased_properties_key",
+    "repeated_properties_key",
     "unparseable_occurred_at",
     "unparseable_loaded_at",
     *(f"unparseable_{name}" for name in NUMERIC_COLUMNS),
@@ -315,6 +316,15 @@ def _has_miscased_key(raw: Any) -> bool:
     return any(key.lower() in OPTIONAL_COLUMNS and key not in OPTIONAL_COLUMNS for key in parsed)
 
 
+def _has_repeated_key(raw: Any) -> bool:
+    """A contract column given twice as a key of the `properties` object."""
+    if not isinstance(raw, str) or not raw.strip():
+        return False
+    pairs = json.loads(raw, object_pairs_hook=lambda items: items)
+    keys = Counter(key for key, _ in pairs if key in OPTIONAL_COLUMNS)
+    return any(count > 1 for count in keys.values())
+
+
 def _properties(row: Mapping[str, Any]) -> dict[str, Any]:
     raw = row.get("properties")
     if not isinstance(raw, str) or not raw.strip():
@@ -423,6 +433,8 @@ def check_row(
         reason = "malformed_properties"
     if reason is None and _has_miscased_key(row.get("properties")):
         reason = "miscased_properties_key"
+    if reason is None and _has_repeated_key(row.get("properties")):
+        reason = "repeated_properties_key"
     if reason is None and occurred_at is None:
         reason = "unparseable_occurred_at"
     if reason is None and loaded_at is None and texts["loaded_at"] is not None:

@@ -105,6 +105,7 @@ def test_sample_covers_every_case() -> None:
         "miscased_properties_key",
         "future_loaded_at",
         "implausible_output_tokens",
+        "repeated_properties_key",
     ):
         assert reasons[kind] >= 1, kind
     good_ids = Counter(r["event_id"] for r in rows if not r["expected_rejection_reason"])
