@@ -678,6 +678,8 @@ class Reference:
     checked: list[CheckedRow]
     rejected: Counter[str]
     duplicates: int
+    #: source rows (by index) that are delivery duplicates, of good or of rejected rows
+    duplicate_rows: frozenset[int]
     events: list[Event]
     sessions: dict[tuple[str, ...], Session]
     outputs: dict[str, Output]
@@ -729,13 +731,30 @@ def build_reference(rows: Sequence[Mapping[str, Any]], seeds_dir: Path = SEEDS_D
     action_map = read_action_map(seeds_dir)
     checked = [check_row(i, row, actions, action_map) for i, row in enumerate(rows)]
 
-    rejected: Counter[str] = Counter(c.reason for c in checked if c.reason is not None)
+    # a rejected row delivered again (same event_id, same reason) is a duplicate of it: the
+    # earliest loaded copy is the one rejected
+    rejected_copies: dict[tuple[str, str], list[CheckedRow]] = defaultdict(list)
+    rejected_alone: list[CheckedRow] = []
+    for c in checked:
+        if c.reason is None:
+            continue
+        event_id = as_text(c.raw_event_id)
+        if event_id is None or event_id.lower() in PLACEHOLDER_IDS:
+            rejected_alone.append(c)
+        else:
+            rejected_copies[(event_id, c.reason)].append(c)
+    rejected_rows = list(rejected_alone)
+    duplicate_rows: list[CheckedRow] = []
+    for copies in rejected_copies.values():
+        copies.sort(key=lambda c: (c.load_time is None, c.load_time or datetime.min))
+        rejected_rows.append(copies[0])
+        duplicate_rows.extend(copies[1:])
+    rejected: Counter[str] = Counter(c.reason for c in rejected_rows if c.reason is not None)
     by_id: dict[str, list[CheckedRow]] = defaultdict(list)
     for c in checked:
         if c.event is not None:
             by_id[c.event.event_id].append(c)
     kept: list[Event] = []
-    duplicate_rows: list[CheckedRow] = []
     for copies in by_id.values():
         copies.sort(key=_copy_order)
         first = copies[0].event
@@ -746,10 +765,11 @@ def build_reference(rows: Sequence[Mapping[str, Any]], seeds_dir: Path = SEEDS_D
 
     by_load_date: dict[date | None, LoadDay] = defaultdict(LoadDay)
     kept_rows = {e.row_index for e in kept}
+    rejected_indexes = {c.row_index for c in rejected_rows}
     for c in checked:
         day = by_load_date[c.load_time.date() if c.load_time is not None else None]
         day.rows_received += 1
-        if c.reason is not None:
+        if c.row_index in rejected_indexes:
             day.rows_rejected += 1
         elif c.row_index in kept_rows:
             day.events_clean += 1
@@ -790,6 +810,7 @@ def build_reference(rows: Sequence[Mapping[str, Any]], seeds_dir: Path = SEEDS_D
         checked=checked,
         rejected=rejected,
         duplicates=len(duplicate_rows),
+        duplicate_rows=frozenset(c.row_index for c in duplicate_rows),
         events=kept,
         sessions=sessions,
         outputs=outputs,

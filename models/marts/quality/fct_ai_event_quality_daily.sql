@@ -184,9 +184,10 @@ arrivals as (
         count(case when {{ ai_adoption_is_kept_event() }} then 1 end) as events_clean,
         count(case when is_duplicate then 1 end) as duplicates,
         {%- for reason in ai_adoption_rejection_reasons() %}
-            count(case when rejection_reason = '{{ reason }}' then 1 end) as rejected_{{ reason }},
+            count(case when rejection_reason = '{{ reason }}' and not is_duplicate then 1 end)
+                as rejected_{{ reason }},
         {%- endfor %}
-        count(case when rejection_reason is not null then 1 end) as rows_rejected,
+        count(case when rejection_reason is not null and not is_duplicate then 1 end) as rows_rejected,
         count(case when has_placeholder_id then 1 end) as placeholder_id_rows,
         count(case when has_trimmed_value then 1 end) as trimmed_value_rows
     from day_rows
@@ -226,6 +227,7 @@ conflicting_days as (
         on duplicate.event_id = kept.event_id
     where
         duplicate.is_duplicate
+        and duplicate.rejection_reason is null
         and {{ ai_adoption_is_kept_event('kept') }}
         and (
             duplicate.user_id != kept.user_id

@@ -1,4 +1,4 @@
-{#- One row per rejected source row, with the reason and every contract
+{#- One row per rejected source row (a redelivered copy counts once), with the reason and every contract
     column as it arrived (text, from the real column or the same key of
     `properties`). Nothing is dropped silently. Of `properties` only its
     length is kept: other keys may hold what a team should not store (a
@@ -8,8 +8,10 @@ with
 
 rejected as (
 
+    -- a redelivered copy of a rejected row (same event_id, same reason) is a
+    -- duplicate: the quarantine holds the row once
     select * from {{ ref('base_ai_events__events_checked') }}
-    where rejection_reason is not null
+    where rejection_reason is not null and not is_duplicate
 
 ),
 

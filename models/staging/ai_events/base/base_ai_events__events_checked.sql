@@ -334,13 +334,13 @@ repeated_ids as (
 
         select
             event_id,
+            rejection_reason,
             count(*) as copy_count
         from {{ this }}
         where
-            rejection_reason is null
-            and effective_loaded_at < {{ cutoff }}
-            and event_id in (select batch.event_id from batch where batch.rejection_reason is null)
-        group by 1
+            effective_loaded_at < {{ cutoff }}
+            and event_id in (select batch.event_id from batch)
+        group by 1, 2
 
     ),
 
@@ -362,33 +362,37 @@ flagged as {{ ai_adoption_materialized_cte() }}(
 
 batch_ranked as (
 
-    -- a rejected row has no rank; a good row whose id arrived once ranks first,
-    -- good copies of one id rank among themselves
+    -- a row whose id arrived once, or that has no id, ranks first; copies of one
+    -- id rank among themselves: good copies together, and rejected copies with
+    -- the same reason together (a redelivered bad row is quarantined once)
     select
         *,
-        case when rejection_reason is null then 1 end as batch_rank
+        1 as batch_rank
     from flagged
-    where not may_have_copies or rejection_reason is not null
+    where not may_have_copies or event_id is null
     union all
     select
         *,
         row_number() over (
-            partition by event_id
+            partition by event_id, rejection_reason
             -- the earliest loaded copy; among copies loaded at the same moment the
             -- one whose load time is known, then by content, so that the order of
             -- the rows in the source plays no part
             order by
-                effective_loaded_at,
-                occurred_at,
+                effective_loaded_at nulls last,
+                occurred_at nulls last,
                 case when loaded_at is null then 1 else 0 end,
-                event_name,
-                user_id,
+                coalesce(event_name, ''),
+                coalesce(user_id, ''),
                 coalesce(output_id, ''),
                 -- the same event in two sources: the copy of the source whose name sorts first
-                coalesce(source_relation, '')
+                coalesce(source_relation, ''),
+                -- rejected copies: what arrived
+                coalesce(raw_occurred_at, ''),
+                coalesce(raw_loaded_at, '')
         ) as batch_rank
     from flagged
-    where may_have_copies and rejection_reason is null
+    where may_have_copies and event_id is not null
 
 ),
 
@@ -404,7 +408,9 @@ ranked as (
     from batch_ranked
     {%- if is_incremental() %}
     left join earlier_copies
-        on batch_ranked.event_id = earlier_copies.event_id
+        on
+            batch_ranked.event_id = earlier_copies.event_id
+            and batch_ranked.rejection_reason is not distinct from earlier_copies.rejection_reason
     {%- endif %}
 
 ),
