@@ -110,7 +110,8 @@ def test_a_glob_whose_files_disagree_on_a_type_keeps_every_id_exact(
     ]
     # 2^53 as a double may be 2^53 + 1 rounded: it is no id, and its row says so
     assert _rows(
-        run.db, f"select event_id, user_id, rejection_reason from {STAGING}.stg_ai_events__rejected_events"
+        run.db,
+        f"select event_id, user_id, rejection_reason from {STAGING}.stg_ai_events__rejected_events",
     ) == [(None, "103", "missing_event_id")]
 
 
@@ -137,7 +138,8 @@ def test_a_struct_properties_column_is_read_as_its_object(
     run = dbt_runner(tmp_path, source, extra_args=STAGING_BUILD)
     assert _rows(
         run.db,
-        f"select event_id, session_id, output_chars from {STAGING}.stg_ai_events__events order by 1",
+        "select event_id, session_id, output_chars "
+        f"from {STAGING}.stg_ai_events__events order by 1",
     ) == [("p1", "s1", 120), ("p2", "s2", None)]
     assert _rows(run.db, f"select count(*) from {STAGING}.stg_ai_events__rejected_events") == [(0,)]
 
