@@ -337,7 +337,8 @@
             told apart from one without a header: say which line is at fault -#}
         {%- set path = var('ai_adoption_source_path') -%}
         {%- set lowered = (path or '') | lower -%}
-        {%- if target.type == 'duckdb' and (lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.tsv')) -%}
+        {#- (a path is read on DuckDB only: ai_adoption_read_files) -#}
+        {%- if lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.tsv') -%}
             {%- set fault = ai_adoption_csv_field_count_fault(path, '\t' if lowered.endswith('.tsv') else ',') -%}
             {%- if fault -%}
                 {{ exceptions.raise_compiler_error(fault) }}
