@@ -219,12 +219,7 @@
             {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
-    {%- set ids = [] -%}
-    {%- for name in ai_adoption_required_columns() + (ai_adoption_optional_columns().keys() | list) -%}
-        {%- if name.endswith('_id') -%}
-            {%- do ids.append(name) -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- set ids = ai_adoption_id_columns() -%}
     {#- one scan per set of files that needs the same rewrites -#}
     {%- set groups = {} -%}
     {%- set order = [] -%}
@@ -306,13 +301,33 @@
 
 
 {#- An id held as a floating-point number, as the text of the integer it is
-    (SQL): null for a fraction, a non-finite value, or a magnitude of 2^53 or
-    more, where a double cannot tell neighbouring integers apart. -#}
+    (SQL, every engine): null for a fraction, a non-finite value, or a
+    magnitude of 2^53 or more, where a double cannot tell neighbouring
+    integers apart. -#}
 {% macro ai_adoption_exact_id_text(column) %}
     {{ return(
-        'case when ' ~ column ~ ' = trunc(' ~ column ~ ') and abs(' ~ column ~ ') < 9007199254740992 then cast(cast('
-        ~ column ~ ' as bigint) as varchar) end'
+        'case when ' ~ column ~ ' = floor(' ~ column ~ ') and abs(' ~ column ~ ') < 9007199254740992 then cast(cast('
+        ~ column ~ ' as ' ~ ai_adoption_type('integer') ~ ') as ' ~ ai_adoption_type('string') ~ ') end'
     ) }}
+{% endmacro %}
+
+
+{#- True for a column type that holds floating-point numbers (as the
+    engines describe them). -#}
+{% macro ai_adoption_is_float_type(data_type) %}
+    {{ return(data_type in ['double', 'double precision', 'float', 'float4', 'float8', 'real']) }}
+{% endmacro %}
+
+
+{#- The contract's id columns (text columns named *_id). -#}
+{% macro ai_adoption_id_columns() %}
+    {%- set ids = [] -%}
+    {%- for name in ai_adoption_required_columns() + (ai_adoption_optional_columns().keys() | list) -%}
+        {%- if name.endswith('_id') -%}
+            {%- do ids.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(ids) }}
 {% endmacro %}
 
 

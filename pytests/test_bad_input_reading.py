@@ -115,6 +115,43 @@ def test_a_glob_whose_files_disagree_on_a_type_keeps_every_id_exact(
     ) == [(None, "103", "missing_event_id")]
 
 
+def test_several_sources_read_an_id_stored_as_a_double_as_the_integer_it_holds(
+    tmp_path: Path, dbt_runner: DbtRunner
+) -> None:
+    """Two sources that agree on a DOUBLE user_id: the id is 101 in both, not 101.0."""
+    sources = []
+    for name in ("web", "app"):
+        folder = tmp_path / name
+        folder.mkdir()
+        pq.write_table(
+            pa.table(
+                {
+                    "event_id": [f"{name}1", f"{name}2"],
+                    "occurred_at": _timestamps(),
+                    "user_id": pa.array([101.0, 101.5], pa.float64()),
+                    "feature": ["chat", "chat"],
+                    "event_name": ["feature_opened", "feature_opened"],
+                }
+            ),
+            folder / "events.parquet",
+        )
+        sources.append({"name": name, "path": str(folder / "*.parquet")})
+    run = dbt_runner(
+        tmp_path / "build",
+        "",
+        extra_args=STAGING_BUILD,
+        extra_vars={"ai_adoption_sources": sources, "ai_adoption_source_path": None},
+    )
+    assert _rows(
+        run.db, f"select event_id, user_id from {STAGING}.stg_ai_events__events order by 1"
+    ) == [("app1", "101"), ("web1", "101")]
+    assert _rows(
+        run.db,
+        "select event_id, rejection_reason "
+        f"from {STAGING}.stg_ai_events__rejected_events order by 1",
+    ) == [("app2", "missing_user_id"), ("web2", "missing_user_id")]
+
+
 def test_a_struct_properties_column_is_read_as_its_object(
     tmp_path: Path, dbt_runner: DbtRunner
 ) -> None:
