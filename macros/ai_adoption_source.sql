@@ -303,10 +303,11 @@
 {#- An id held as a floating-point number, as the text of the integer it is
     (SQL, every engine): null for a fraction, a non-finite value, or a
     magnitude of 2^53 or more, where a double cannot tell neighbouring
-    integers apart. -#}
+    integers apart. The magnitude is tested first: Spark's floor() gives a
+    BIGINT, which a larger double would overflow. -#}
 {% macro ai_adoption_exact_id_text(column) %}
     {{ return(
-        'case when ' ~ column ~ ' = floor(' ~ column ~ ') and abs(' ~ column ~ ') < 9007199254740992 then cast(cast('
+        'case when abs(' ~ column ~ ') < 9007199254740992 and ' ~ column ~ ' = floor(' ~ column ~ ') then cast(cast('
         ~ column ~ ' as ' ~ ai_adoption_type('integer') ~ ') as ' ~ ai_adoption_type('string') ~ ') end'
     ) }}
 {% endmacro %}
