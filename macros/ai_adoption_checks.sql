@@ -70,14 +70,7 @@
 
 
 {#- The weeks before and after adoption the effect compares (var
-    ai_adoption_effect_weeks), checked: a whole number from 1 to 26. -#}
+    ai_adoption_effect_weeks, checked by its rule in ai_adoption_var_rules). -#}
 {% macro ai_adoption_effect_weeks() %}
-    {%- set weeks = var('ai_adoption_effect_weeks') -%}
-    {%- if weeks is not number or weeks != (weeks | int) or weeks < 1 or weeks > 26 -%}
-        {{ exceptions.raise_compiler_error(
-            "var ai_adoption_effect_weeks must be a whole number of weeks from 1 to 26 (for example 4), got "
-            ~ weeks
-        ) }}
-    {%- endif -%}
-    {{ return(weeks | int) }}
+    {{ return(ai_adoption_var('ai_adoption_effect_weeks')) }}
 {% endmacro %}

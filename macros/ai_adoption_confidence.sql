@@ -9,13 +9,7 @@
     (its error function summed as a series, exact to about 1e-12 for the
     levels allowed, 0.5 to 0.999). 0.9 gives 1.6449, 0.95 gives 1.9600. -#}
 {% macro ai_adoption_z_score(level=none) %}
-    {%- set level = var('ai_adoption_confidence_level') if level is none else level -%}
-    {%- if level is not number or level < 0.5 or level > 0.999 -%}
-        {{ exceptions.raise_compiler_error(
-            "var ai_adoption_confidence_level must be a number from 0.5 to 0.999 (for example 0.9), got "
-            ~ level
-        ) }}
-    {%- endif -%}
+    {%- set level = ai_adoption_var('ai_adoption_confidence_level') if level is none else level -%}
     {%- set search = namespace(low=0.0, high=4.0) -%}
     {%- for _ in range(60) -%}
         {%- set middle = (search.low + search.high) / 2 -%}

@@ -56,6 +56,12 @@
                 "var ai_adoption_passthrough_columns: '" ~ name ~ "' is not a lower-case name "
                 ~ "(letters, digits and _, starting with a letter)."
             ) }}
+        {%- elif name in ai_adoption_reserved_words() -%}
+            {{ exceptions.raise_compiler_error(
+                "var ai_adoption_passthrough_columns: '" ~ name ~ "' is a reserved word of SQL, which the "
+                ~ "package's models cannot name unquoted on every engine; give the column another name "
+                ~ "in a view over the source (select \"" ~ name ~ "\" as " ~ name ~ "_name, ...) and list that."
+            ) }}
         {%- elif name in taken or name.startswith('raw_') -%}
             {{ exceptions.raise_compiler_error(
                 "var ai_adoption_passthrough_columns: '" ~ name ~ "' is a column the package "
@@ -64,6 +70,23 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(names | list) }}
+{% endmacro %}
+
+
+{#- Words reserved by SQL on at least one of the engines the package runs
+    on (DuckDB, PostgreSQL, Spark), which a column name cannot be unquoted. -#}
+{% macro ai_adoption_reserved_words() %}
+    {{ return([
+        'all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'between', 'both',
+        'by', 'case', 'cast', 'check', 'collate', 'column', 'constraint', 'create', 'cross', 'current_date',
+        'current_role', 'current_time', 'current_timestamp', 'current_user', 'default', 'deferrable',
+        'desc', 'distinct', 'do', 'else', 'end', 'except', 'exists', 'false', 'fetch', 'for', 'foreign',
+        'from', 'full', 'grant', 'group', 'having', 'in', 'initially', 'inner', 'intersect', 'interval',
+        'into', 'is', 'join', 'lateral', 'leading', 'left', 'like', 'limit', 'natural', 'not', 'null',
+        'offset', 'on', 'only', 'or', 'order', 'outer', 'placing', 'primary', 'references', 'returning',
+        'right', 'select', 'session_user', 'some', 'symmetric', 'table', 'then', 'to', 'trailing', 'true',
+        'union', 'unique', 'user', 'using', 'variadic', 'when', 'where', 'window', 'with',
+    ]) }}
 {% endmacro %}
 
 

@@ -6,6 +6,11 @@
         null
     {%- elif value is number and value is not sameas true and value is not sameas false -%}
         {{ value }}
+    {%- elif '<' in (value | string) -%}
+        {#- dbt docs inlines compiled SQL into a script element of the page: a
+            '<' stands in a string of its own, so no literal can hold a '</'
+            or '<!' that ends that element or runs a script of its own -#}
+        ('{{ (value | string).replace("'", "''").replace("<", "' || '<' || '") }}')
     {%- else -%}
         '{{ (value | string).replace("'", "''") }}'
     {%- endif -%}

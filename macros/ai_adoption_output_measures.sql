@@ -12,9 +12,9 @@
     ai_adoption_early_tenure_sessions sessions with the feature; the token
     count is input and output tokens of every generation. -#}
 {% macro ai_adoption_output_counts() %}
-    {%- set heavy_edit = var('ai_adoption_heavy_edit_threshold') -%}
-    {%- set decision_window = var('ai_adoption_decision_window_seconds') -%}
-    {%- set early_sessions = var('ai_adoption_early_tenure_sessions') -%}
+    {%- set heavy_edit = ai_adoption_var('ai_adoption_heavy_edit_threshold') -%}
+    {%- set decision_window = ai_adoption_var('ai_adoption_decision_window_seconds') -%}
+    {%- set early_sessions = ai_adoption_var('ai_adoption_early_tenure_sessions') -%}
     {%- set integer_type = ai_adoption_type('integer') -%}
     {{ return({
         'outputs_generated': 'count(*)',

@@ -164,15 +164,171 @@
 {% macro duckdb__ai_adoption_read_files(path) %}
     {%- set lowered = path | lower -%}
     {%- if lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.tsv') -%}
-        {{ return("read_csv(" ~ ai_adoption_literal(path) ~ ", union_by_name = true, all_varchar = true, header = true)") }}
+        {{ return(
+            "read_csv(" ~ ai_adoption_literal(path) ~ ", union_by_name = true, all_varchar = true, header = true, encoding = "
+            ~ ai_adoption_literal(ai_adoption_source_encoding()) ~ ")"
+        ) }}
     {%- elif lowered.endswith('.parquet') or lowered.endswith('.pq') -%}
-        {{ return("read_parquet(" ~ ai_adoption_literal(path) ~ ", union_by_name = true)") }}
+        {{ return(ai_adoption_read_parquet_files(path)) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "var ai_adoption_source_path must end in .parquet, .pq, .csv, .csv.gz or .tsv "
             ~ "(a file or a glob such as 'exports/*.parquet'); got '" ~ path ~ "'."
         ) }}
     {%- endif -%}
+{% endmacro %}
+
+
+{#- var ai_adoption_source_encoding, checked: the text encoding of CSV
+    files, one of those DuckDB reads without an extension. -#}
+{% macro ai_adoption_source_encoding() %}
+    {%- set encoding = var('ai_adoption_source_encoding') -%}
+    {%- set known = ['utf-8', 'utf-16', 'latin-1'] -%}
+    {%- if encoding is not string or encoding | lower not in known -%}
+        {{ exceptions.raise_compiler_error(
+            "var ai_adoption_source_encoding is '" ~ encoding ~ "'; it must be one of "
+            ~ (known | join(', ')) ~ " (the encoding the CSV files are written in)."
+        ) }}
+    {%- endif -%}
+    {{ return(encoding | lower) }}
+{% endmacro %}
+
+
+{#- Parquet files (DuckDB) as one relation, read so that no value changes on
+    the way in: when the files disagree on a column's type (one writes an id
+    as BIGINT, another as DOUBLE), that column is written out as text in
+    every file, as the several-sources union does, instead of letting the
+    scan widen it to a type that rewrites it (101 -> 101.0, or past 2^53 to a
+    neighbouring number). An id column stored as a floating-point number is
+    read as the integer it holds, or null where the number cannot be an
+    exact id (a fraction, or 2^53 and beyond, where neighbouring ids share
+    one double). A nested `properties` column (a STRUCT or MAP) is read as
+    the JSON object it is. Files that need none of this are one plain scan. -#}
+{% macro ai_adoption_read_parquet_files(path) %}
+    {%- set scan = "read_parquet(" ~ ai_adoption_literal(path) ~ ", union_by_name = true)" -%}
+    {%- if not execute -%}
+        {{ return(scan) }}
+    {%- endif -%}
+    {%- set files = ai_adoption_parquet_column_types(path) -%}
+    {#- lower-cased column name -> the distinct types the files give it -#}
+    {%- set seen = {} -%}
+    {%- for columns in files.values() -%}
+        {%- for name, column in columns.items() -%}
+            {%- if column.kind not in seen.get(name, []) -%}
+                {%- do seen.update({name: seen.get(name, []) + [column.kind]}) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set ids = ai_adoption_id_columns() -%}
+    {#- one scan per set of files that needs the same rewrites -#}
+    {%- set groups = {} -%}
+    {%- set order = [] -%}
+    {%- for file, columns in files.items() -%}
+        {%- set rewrites = [] -%}
+        {%- for name, column in columns.items() -%}
+            {%- set quoted = adapter.quote(column.spelling) -%}
+            {%- if name in ids and column.kind == 'float' -%}
+                {%- do rewrites.append(ai_adoption_exact_id_text(quoted) ~ ' as ' ~ quoted) -%}
+            {%- elif column.kind == 'nested' and (name == 'properties' or seen[name] | length > 1) -%}
+                {%- do rewrites.append('cast(to_json(' ~ quoted ~ ') as varchar) as ' ~ quoted) -%}
+            {%- elif seen[name] | length > 1 or (name in ids and 'float' in seen[name]) -%}
+                {%- do rewrites.append('cast(' ~ quoted ~ ' as varchar) as ' ~ quoted) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set key = rewrites | join(', ') -%}
+        {%- if key not in groups -%}
+            {%- do groups.update({key: []}) -%}
+            {%- do order.append(key) -%}
+        {%- endif -%}
+        {%- do groups[key].append(ai_adoption_literal(file)) -%}
+    {%- endfor -%}
+    {%- if order == [''] or not order -%}
+        {{ return(scan) }}
+    {%- endif -%}
+    {%- set parts = [] -%}
+    {%- for key in order -%}
+        {%- do parts.append(
+            'select *' ~ (' replace (' ~ key ~ ')' if key else '')
+            ~ ' from read_parquet([' ~ (groups[key] | join(', ')) ~ '], union_by_name = true)'
+        ) -%}
+    {%- endfor -%}
+    {{ return('(' ~ (parts | join(' union all by name ')) ~ ')') }}
+{% endmacro %}
+
+
+{#- File -> lower-cased top-level column -> {spelling, kind} of the Parquet
+    files matched by `path`, from their footers (one query): kind is
+    `nested` for a group (STRUCT, MAP, LIST), `float` for a FLOAT or DOUBLE,
+    else the column's physical and logical type. -#}
+{% macro ai_adoption_parquet_column_types(path) %}
+    {%- set result = run_query(
+        "select file_name, name, type, converted_type, logical_type, num_children from parquet_schema("
+        ~ ai_adoption_literal(path) ~ ")"
+    ) -%}
+    {%- set files = {} -%}
+    {#- the schema is a tree written depth first: a stack of the children
+        still to come at each level finds the top-level columns -#}
+    {%- set stack = [] -%}
+    {%- for row in result.rows -%}
+        {%- if row['file_name'] not in files -%}
+            {%- do files.update({row['file_name']: {}}) -%}
+            {%- do stack.clear() -%}
+            {%- do stack.append(row['num_children'] or 0) -%}
+        {%- else -%}
+            {%- if stack | length == 1 -%}
+                {%- if row['num_children'] -%}
+                    {%- set kind = 'nested' -%}
+                {%- elif row['type'] in ['DOUBLE', 'FLOAT'] -%}
+                    {%- set kind = 'float' -%}
+                {%- else -%}
+                    {%- set kind = row['type'] ~ '|' ~ row['converted_type'] ~ '|' ~ row['logical_type'] -%}
+                {%- endif -%}
+                {%- do files[row['file_name']].update({row['name'] | lower: {'spelling': row['name'], 'kind': kind}}) -%}
+            {%- endif -%}
+            {%- do stack.append(stack.pop() - 1) -%}
+            {%- if row['num_children'] -%}
+                {%- do stack.append(row['num_children']) -%}
+            {%- endif -%}
+            {%- for _ in range(stack | length) -%}
+                {%- if stack | length > 1 and stack[-1] == 0 -%}
+                    {%- do stack.pop() -%}
+                {%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(files) }}
+{% endmacro %}
+
+
+{#- An id held as a floating-point number, as the text of the integer it is
+    (SQL, every engine): null for a fraction, a non-finite value, or a
+    magnitude of 2^53 or more, where a double cannot tell neighbouring
+    integers apart. The magnitude is tested first: Spark's floor() gives a
+    BIGINT, which a larger double would overflow. -#}
+{% macro ai_adoption_exact_id_text(column) %}
+    {{ return(
+        'case when abs(' ~ column ~ ') < 9007199254740992 and ' ~ column ~ ' = floor(' ~ column ~ ') then cast(cast('
+        ~ column ~ ' as ' ~ ai_adoption_type('integer') ~ ') as ' ~ ai_adoption_type('string') ~ ') end'
+    ) }}
+{% endmacro %}
+
+
+{#- True for a column type that holds floating-point numbers (as the
+    engines describe them). -#}
+{% macro ai_adoption_is_float_type(data_type) %}
+    {{ return(data_type in ['double', 'double precision', 'float', 'float4', 'float8', 'real']) }}
+{% endmacro %}
+
+
+{#- The contract's id columns (text columns named *_id). -#}
+{% macro ai_adoption_id_columns() %}
+    {%- set ids = [] -%}
+    {%- for name in ai_adoption_required_columns() + (ai_adoption_optional_columns().keys() | list) -%}
+        {%- if name.endswith('_id') -%}
+            {%- do ids.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(ids) }}
 {% endmacro %}
 
 
@@ -193,6 +349,17 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if missing -%}
+        {#- a CSV whose lines do not all have its header's fields cannot be
+            told apart from one without a header: say which line is at fault -#}
+        {%- set path = var('ai_adoption_source_path') -%}
+        {%- set lowered = (path or '') | lower -%}
+        {#- (a path is read on DuckDB only: ai_adoption_read_files) -#}
+        {%- if lowered.endswith('.csv') or lowered.endswith('.csv.gz') or lowered.endswith('.tsv') -%}
+            {%- set fault = ai_adoption_csv_field_count_fault(path, '\t' if lowered.endswith('.tsv') else ',') -%}
+            {%- if fault -%}
+                {{ exceptions.raise_compiler_error(fault) }}
+            {%- endif -%}
+        {%- endif -%}
         {{ exceptions.raise_compiler_error(
             "The raw events at " ~ relation ~ " lack the required column(s) "
             ~ (missing | join(', ')) ~ ". Required: "
@@ -203,6 +370,54 @@
     {%- endif -%}
     {{ return(types) }}
 {% endmacro %}
+
+{#- DuckDB, CSV files: a message naming the first lines (up to three) whose
+    number of fields differs from their file's header, or '' when every
+    line matches. Fields are counted by the delimiter outside double
+    quotes. Run only when the files cannot be read as the contract. -#}
+{% macro ai_adoption_csv_field_count_fault(path, delimiter) %}
+    {%- set counted_fields -%}
+        length(regexp_replace(line, '"[^"]*"', '', 'g'))
+        - length(replace(regexp_replace(line, '"[^"]*"', '', 'g'), {{ ai_adoption_literal(delimiter) }}, '')) + 1
+    {%- endset -%}
+    {%- set query -%}
+        with lines as (
+            select filename, row_number() over (partition by filename) as line_number, line
+            from read_csv(
+                {{ ai_adoption_literal(path) }}, columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '',
+                escape = '', header = false, auto_detect = false, filename = true,
+                encoding = {{ ai_adoption_literal(ai_adoption_source_encoding()) }}
+            )
+        ),
+        counted as (
+            select filename, line_number, {{ counted_fields }} as fields
+            from lines
+            where nullif(trim(line), '') is not null
+        )
+        select counted.filename, counted.line_number, counted.fields, header.fields as header_fields
+        from counted
+        inner join counted as header on header.filename = counted.filename and header.line_number = 1
+        where counted.fields != header.fields
+        order by 1, 2
+        limit 3
+    {%- endset -%}
+    {%- set faults = [] -%}
+    {%- for row in run_query(query).rows -%}
+        {%- do faults.append(
+            "line " ~ row['line_number'] ~ " of " ~ row['filename'] ~ " has " ~ row['fields']
+            ~ " field(s) where its header has " ~ row['header_fields']
+        ) -%}
+    {%- endfor -%}
+    {%- if not faults -%}
+        {{ return('') }}
+    {%- endif -%}
+    {{ return(
+        "The CSV files at '" ~ path ~ "' cannot be read: " ~ (faults | join('; '))
+        ~ ". Every line needs as many fields as the header (a field holding the delimiter must be "
+        ~ "quoted); fix or remove those lines."
+    ) }}
+{% endmacro %}
+
 
 {#- Warehouse tables: the adapter's own description. A relation it cannot
     describe gives names only (every column is then read as text). -#}

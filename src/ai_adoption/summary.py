@@ -6,6 +6,7 @@ Ratios are recomputed from the additive numerators and denominators of
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,6 +235,23 @@ def feature_diagnoses(database: Path) -> list[FeatureDiagnosis]:
     ]
 
 
+#: Unicode categories a terminal acts on instead of showing: controls (escape, bell, carriage
+#: return, ...) and invisible format characters (direction overrides, zero widths).
+UNSHOWN_CATEGORIES = frozenset({"Cc", "Cf"})
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with each control or format character written as its escape (``\\x1b``), so
+    a name read from the data can neither move the cursor, clear the screen, retitle the
+    window nor reorder what follows it."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in UNSHOWN_CATEGORIES
+        else char
+        for char in text
+    )
+
+
 def _bound(value: float | None) -> str:
     return "-" if value is None else f"{value:.3g}"
 
@@ -286,7 +304,7 @@ def format_diagnoses(diagnoses: list[FeatureDiagnosis]) -> str:
         if notes is not None:
             lines.append(f"  {'':<16} {notes}")
         lines.append(f"  {'':<16} focus: {item.recommended_focus}")
-    return "\n".join(lines)
+    return "\n".join(terminal_text(line) for line in lines)
 
 
 def _percent(value: float | None) -> str:
@@ -315,7 +333,7 @@ def format_table(summaries: list[FeatureSummary]) -> str:
         "/ viewed outputs; return = sessions followed by a same-job session within the window "
         "(settled windows only)."
     )
-    return "\n".join(lines)
+    return "\n".join(terminal_text(line) for line in lines)
 
 
 @dataclass(frozen=True)

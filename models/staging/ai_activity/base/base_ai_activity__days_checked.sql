@@ -27,7 +27,7 @@
     {%- endif -%}
     {%- do present.extend(columns | select('in', types) | list) -%}
 {%- endif -%}
-{%- set skew_hours = var('ai_adoption_max_future_skew_hours') -%}
+{%- set skew_hours = ai_adoption_var('ai_adoption_max_future_skew_hours') -%}
 {%- set min_day = 'cast(' ~ ai_adoption_literal(var('ai_adoption_min_occurred_at')) ~ ' as date)' -%}
 {#- each column as trimmed text; a column the source lacks is null -#}
 {%- set raw = {} -%}

@@ -6,8 +6,10 @@
     they first appear. A column that some source lacks is null in that
     source's rows; a column whose type differs between sources is written
     out as text in all of them (the ledger reads text exactly as it reads a
-    typed value, and rejects what does not parse). A view: it costs nothing
-    to build, and the ledger's scan filter reaches each source through it. -#}
+    typed value, and rejects what does not parse). So is an id column that
+    any source stores as a double: there it is the integer it exactly holds,
+    or no id (ai_adoption_exact_id_text). A view: it costs nothing to build,
+    and the ledger's scan filter reaches each source through it. -#}
 {#- the declared source stays in the lineage, with its freshness -#}
 {%- set declared = source('ai_events', 'events') -%}
 {%- set sources = ai_adoption_sources() -%}
@@ -42,11 +44,16 @@
     {%- endfor -%}
 {%- endif -%}
 {#- a column keeps its type when every source that has it agrees on a known
-    one; otherwise it is text everywhere -#}
+    one, and it is no id held as a double; otherwise it is text everywhere -#}
+{%- set ids = ai_adoption_id_columns() -%}
 {%- set column_types = {} -%}
 {%- for name in order -%}
     {%- set kinds = found[name].values() | unique | list -%}
-    {%- do column_types.update({name: kinds[0] if kinds | length == 1 and kinds[0] else none}) -%}
+    {%- set float_kinds = [] -%}
+    {%- for kind in kinds if name in ids and ai_adoption_is_float_type(kind) -%}
+        {%- do float_kinds.append(kind) -%}
+    {%- endfor -%}
+    {%- do column_types.update({name: kinds[0] if kinds | length == 1 and kinds[0] and not float_kinds else none}) -%}
 {%- endfor -%}
 
 {% for entry in sources %}
@@ -61,6 +68,9 @@
                 cast(null as {{ kind or text_type }}) as {{ adapter.quote(name) }},
             {%- elif kind %}
                 {{ adapter.quote(name) }},
+            {%- elif name in ids and ai_adoption_is_float_type(found[name][index]) %}
+                -- an id stored as a double: the integer it exactly holds, else no id
+                {{ ai_adoption_exact_id_text(adapter.quote(name)) }} as {{ adapter.quote(name) }},
             {%- else %}
                 cast({{ adapter.quote(name) }} as {{ text_type }}) as {{ adapter.quote(name) }},
             {%- endif %}
