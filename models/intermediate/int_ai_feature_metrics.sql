@@ -7,8 +7,10 @@
     int_ai_feature_periods_measured). Sessions count in the period they
     started, outputs in the period they were generated; distinct users are
     distinct over the period. Every count is additive across features;
-    every ratio sits beside its numerator and denominator. A table: three
-    models read the period rows and one the day rows. -#}
+    every ratio sits beside its numerator and denominator. On a feature
+    that requires a check, verification follows the check rule
+    (macros/ai_adoption_verification.sql) for outputs and sessions alike.
+    A table: three models read the period rows and one the day rows. -#}
 {%- set period = var('ai_adoption_diagnosis_period') -%}
 {%- set grains = ['day'] if period == 'day' else ['day', period] -%}
 {%- set stages = ai_adoption_chain_stages() -%}
@@ -30,7 +32,16 @@
 
 with
 
-chained_sessions as (
+features as (
+
+    select
+        feature,
+        is_check_required
+    from {{ ref('int_ai_features_catalogued') }}
+
+),
+
+stored_sessions as (
 
     select * from {{ ref('int_ai_sessions_chained') }}
 
@@ -40,10 +51,48 @@ rolled_up_outputs as (
 
     select
         rolled_up.*,
-        chained_sessions.session_number as user_session_number
+        stored_sessions.session_number as user_session_number,
+        coalesce(features.is_check_required, false) as is_check_required
     from {{ ref('int_ai_outputs_rolled_up') }} as rolled_up
-    left join chained_sessions
-        on rolled_up.session_key = chained_sessions.session_key
+    left join stored_sessions
+        on rolled_up.session_key = stored_sessions.session_key
+    left join features
+        on rolled_up.feature = features.feature
+
+),
+
+session_checks as (
+
+    {#- On a feature that requires a check, a session's outputs that did not
+        fail verification under the check rule: passed, or still without a
+        decision. #}
+    select
+        session_key,
+        count(case
+            when {{ ai_adoption_checked_verification_outcome() }} in ('passed', 'undecided') then 1
+        end) as unblocked_output_count
+    from rolled_up_outputs
+    where is_check_required
+    group by 1
+
+),
+
+chained_sessions as (
+
+    select
+        stored_sessions.*,
+        -- verification passes with one output not failed by it; on a feature
+        -- that requires a check, under the check rule
+        case
+            when coalesce(features.is_check_required, false) and stored_sessions.is_verification_passed is not null
+                then coalesce(session_checks.unblocked_output_count, 0) > 0
+            else stored_sessions.is_verification_passed
+        end as is_verification_checked
+    from stored_sessions
+    left join features
+        on stored_sessions.feature = features.feature
+    left join session_checks
+        on stored_sessions.session_key = session_checks.session_key
 
 ),
 
@@ -126,8 +175,9 @@ session_counts as (
         cast(sum(prompt_count) as {{ integer_type }}) as prompts,
         cast(sum(prompt_help_count) as {{ integer_type }}) as prompt_help_requests,
         {%- for stage in stages %}
-            count(case when is_{{ stage }}_passed is not null then 1 end) as {{ stage }}_measured_sessions,
-            count(case when is_{{ stage }}_passed then 1 end) as {{ stage }}_passed_sessions,
+            {%- set passed = 'is_verification_checked' if stage == 'verification' else 'is_' ~ stage ~ '_passed' %}
+            count(case when {{ passed }} is not null then 1 end) as {{ stage }}_measured_sessions,
+            count(case when {{ passed }} then 1 end) as {{ stage }}_passed_sessions,
         {%- endfor %}
         count(case when is_return_window_elapsed then 1 end) as return_eligible_sessions,
         count(case when is_return_window_elapsed and is_return_passed then 1 end) as returned_sessions,
