@@ -67,6 +67,7 @@ PLANTED: Mapping[str, str | None] = {
     "inline_complete": None,
     "chat_assist": None,
     "search_answers": "trust_decay",  # from its onset date on (truth.json)
+    "contract_clause": "trust_decay",  # high risk, accepted without any check
 }
 #: Features too small to judge: insufficient_data every week.
 TOO_SMALL: frozenset[str] = frozenset({"slide_outline"})
