@@ -65,6 +65,7 @@ chained as (
         periods.period_start,
         periods.sessions,
         periods.return_eligible_sessions,
+        periods.client_delivery_rate,
         {%- for stage in stages %}
             stage_rates.{{ stage }}_pass_rate,
             stage_rates.{{ stage }}_pass_rate_lower,
@@ -117,6 +118,7 @@ final as (
         period_start,
         sessions,
         return_eligible_sessions,
+        client_delivery_rate,
         {%- for stage in stages %}
             {{ stage }}_pass_rate,
             {{ stage }}_pass_rate_lower,

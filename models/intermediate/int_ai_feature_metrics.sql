@@ -29,6 +29,12 @@
     'copy_out_users', 'copy_out_then_gone_users',
 ]) -%}
 {%- set output_counts = ai_adoption_output_counts().keys() | list -%}
+{#- What the log shows of its own losses: outputs acted on (an action that
+    comes only after the output was seen), and those among them whose view
+    event arrived. -#}
+{%- do output_counts.extend(['acted_on_outputs', 'acted_on_outputs_view_logged']) -%}
+{%- set acted_on = '(is_accepted or is_edited or is_copied_out or is_rejected or is_checked'
+    ~ ' or regeneration_count > 0 or rating is not null)' -%}
 
 with
 
@@ -204,7 +210,11 @@ output_counts as (
         period_grain,
         metric_date,
         -- every output measure, as macros/ai_adoption_output_measures.sql defines it
-        {{ ai_adoption_output_measure_columns() }}
+        {{ ai_adoption_output_measure_columns() }},
+        -- an output acted on was seen, so the product sent its view: the share
+        -- of those views that arrived estimates the delivery of client events
+        count(case when {{ acted_on }} then 1 end) as acted_on_outputs,
+        count(case when {{ acted_on }} and not is_view_implied then 1 end) as acted_on_outputs_view_logged
     from outputs
     group by 1, 2, 3
 
@@ -275,6 +285,7 @@ final as (
         {{ ai_adoption_ratio('manual_context_sessions', 'sessions_with_prompt') }} as manual_context_rate,
         {{ ai_adoption_ratio('rage_prompt_sessions', 'sessions_with_prompt') }} as rage_prompt_rate,
         {{ ai_adoption_ratio('top_decile_user_outputs', 'outputs_generated') }} as top_decile_output_share,
+        {{ ai_adoption_ratio('acted_on_outputs_view_logged', 'acted_on_outputs') }} as client_delivery_rate,
         {{ ai_adoption_output_ratio_columns() }}
     from joined
 

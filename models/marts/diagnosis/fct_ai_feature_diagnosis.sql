@@ -296,6 +296,7 @@ final as (
         onset.evidence_threshold,
         onset.evidence_sample_size,
         cast({{ var('ai_adoption_confidence_level') }} as {{ ai_adoption_type('double') }}) as confidence_level,
+        onset.client_delivery_rate,
         {%- for stage in stages %}
             onset.{{ stage }}_pass_rate,
             onset.{{ stage }}_pass_rate_lower,
