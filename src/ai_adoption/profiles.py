@@ -852,7 +852,7 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
                 "contract_clause:liability",
                 "contract_clause:payment_terms",
             ),
-            session_weight=0.6,
+            session_weight=0.7,
             light_sessions_mean=7.0,
             power_user_share=0.05,
             power_sessions=(15, 30),
