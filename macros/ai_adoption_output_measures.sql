@@ -3,8 +3,10 @@
     breakdown (fct_ai_feature_model_daily, by feature, model and day) both
     count and divide their outputs with these. Each macro returns a mapping
     of column name to SQL over one row per output (the columns of
-    int_ai_outputs_rolled_up and the output's user_session_number); the
-    models name the columns. -#}
+    int_ai_outputs_rolled_up, the output's user_session_number and its
+    feature's is_check_required); the models name the columns. Verified
+    and unchecked outputs follow the check rule of
+    macros/ai_adoption_verification.sql. -#}
 
 {#- Sums and counts over a group of outputs; each is 0 for a group without
     the thing counted. A clean handoff is an accepted output rewritten by
@@ -27,10 +29,11 @@
         'heavy_edit_outputs': 'count(case when is_accepted and edit_distance >= ' ~ heavy_edit ~ ' then 1 end)',
         'clean_handoff_outputs':
             'count(case when is_accepted and coalesce(edit_distance, 0) < ' ~ heavy_edit ~ ' then 1 end)',
-        'unchecked_accepted_outputs': 'count(case when is_accepted and not is_checked then 1 end)',
+        'unchecked_accepted_outputs':
+            'count(case when ' ~ ai_adoption_is_unchecked_acceptance() ~ ' then 1 end)',
         'outputs_viewed': 'count(case when is_viewed then 1 end)',
         'outputs_view_implied': 'count(case when is_view_implied then 1 end)',
-        'outputs_verified': 'count(case when is_verified then 1 end)',
+        'outputs_verified': 'count(case when ' ~ ai_adoption_is_verified_checked() ~ ' then 1 end)',
         'outputs_viewed_without_action': 'count(case when is_viewed_without_action then 1 end)',
         'outputs_copied_out': 'count(case when is_copied_out then 1 end)',
         'outputs_rejected': 'count(case when is_rejected then 1 end)',

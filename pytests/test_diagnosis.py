@@ -11,7 +11,9 @@ are held against the plan:
 * a healthy feature is never given a failure shape and never has a detected one;
 * a planted shape is the verdict in at least 90 % of the judged weeks after its onset (the
   whole period when it has none), no other shape is detected, and the feature is healthy
-  (or not judged) in the weeks before its onset;
+  (or not judged) in the weeks before its onset; a provisional ``healthy`` (returns still
+  pending) is no judgement of a planted shape, but a provisional failure shape must be the
+  planted one;
 * each planted or healthy feature is judged in at least half of its weeks;
 * slide_outline (three users) is ``insufficient_data`` every week;
 * a full ``dbt build`` passes every test with 30 % of client events lost.
@@ -65,6 +67,7 @@ PLANTED: Mapping[str, str | None] = {
     "inline_complete": None,
     "chat_assist": None,
     "search_answers": "trust_decay",  # from its onset date on (truth.json)
+    "contract_clause": "trust_decay",  # high risk, accepted without any check
 }
 #: Features too small to judge: insufficient_data every week.
 TOO_SMALL: frozenset[str] = frozenset({"slide_outline"})
@@ -91,6 +94,7 @@ class Verdict:
     period_start: str
     sessions: int
     primary_shape: str
+    is_provisional: bool
     break_stage: str | None
     detected: tuple[str, ...]  # shapes with is_detected, from fct_ai_failure_shapes
     firing: Mapping[str, str]  # detected shape -> its firing signals with value/threshold
@@ -101,7 +105,8 @@ def read_verdicts(db: Path) -> list[Verdict]:
     with duckdb.connect(str(db), read_only=True) as con:
         weeks = con.execute(
             f"""
-            select feature, cast(period_start as varchar), sessions, primary_shape, break_stage
+            select feature, cast(period_start as varchar), sessions, primary_shape,
+                is_provisional, break_stage
             from {MARTS}.fct_ai_feature_diagnosis
             order by feature, period_start
             """
@@ -136,6 +141,7 @@ def read_verdicts(db: Path) -> list[Verdict]:
             period_start=period,
             sessions=sessions,
             primary_shape=primary,
+            is_provisional=provisional,
             break_stage=break_stage,
             detected=tuple(detected.get((feature, period), ())),
             firing={
@@ -143,7 +149,7 @@ def read_verdicts(db: Path) -> list[Verdict]:
                 for shape, items in firing.get((feature, period), {}).items()
             },
         )
-        for feature, period, sessions, primary, break_stage in weeks
+        for feature, period, sessions, primary, provisional, break_stage in weeks
     ]
 
 
@@ -239,7 +245,9 @@ def diagnosis_problems(
             if planted is not None and phase == "after":
                 # a planted shape may be missed in a few weeks (healthy), never replaced
                 expected.add(HEALTHY)
-                judged_after += v.primary_shape != INSUFFICIENT
+                # a provisional healthy week waits for its returns: not yet a judgement
+                pending = v.is_provisional and v.primary_shape == HEALTHY
+                judged_after += v.primary_shape != INSUFFICIENT and not pending
                 planted_weeks += v.primary_shape == planted
             if v.primary_shape not in expected:
                 problems.append(f"{where}: {v.primary_shape}, expected one of {sorted(expected)}")
@@ -369,12 +377,19 @@ def test_confusion_matrix_over_all_builds(
 # ---------------------------------------------------------------------------------------------
 
 
-def _week(feature: str, primary: str, detected: tuple[str, ...] = (), day: int = 3) -> Verdict:
+def _week(
+    feature: str,
+    primary: str,
+    detected: tuple[str, ...] = (),
+    day: int = 3,
+    provisional: bool = False,
+) -> Verdict:
     return Verdict(
         feature=feature,
         period_start=f"2026-08-{day:02d}",
         sessions=100,
         primary_shape=primary,
+        is_provisional=provisional,
         break_stage=None,
         detected=detected,
         firing={s: "some_signal=1.000 (threshold 0.5, n=50)" for s in detected},
@@ -441,6 +456,26 @@ def test_checks_want_the_planted_shape_in_most_weeks_after_onset() -> None:
     )
     problems = diagnosis_problems(early, {"search_answers": onset})
     assert problems and all(p.startswith("search_answers 2026-08-03") for p in problems), problems
+
+
+def test_checks_wait_for_the_returns_of_provisional_weeks() -> None:
+    weeks = [v for v in _planned_weeks() if v.feature != "data_insights"]
+    weeks += [
+        _week("data_insights", "one_time_usefulness", ("one_time_usefulness",), day=d)
+        for d in (3, 10, 17)
+    ]
+    pending = [_week("data_insights", HEALTHY, day=d, provisional=True) for d in (24, 31)]
+    assert diagnosis_problems(weeks + pending) == []
+    # the same weeks, settled and healthy, miss the planted shape
+    settled = [_week("data_insights", HEALTHY, day=d) for d in (24, 31)]
+    assert diagnosis_problems(weeks + settled) == [
+        "data_insights: one_time_usefulness in only 3 of 5 judged weeks after its onset"
+    ]
+    # a provisional failure shape on a healthy feature is a false alarm all the same
+    alarm = [v for v in _planned_weeks() if v.feature != "email_draft"]
+    alarm.append(_week("email_draft", "trust_decay", ("trust_decay",), provisional=True))
+    problems = diagnosis_problems(alarm)
+    assert problems and all(p.startswith("email_draft") for p in problems), problems
 
 
 def test_full_build_passes_with_lost_events(tmp_path: Path) -> None:

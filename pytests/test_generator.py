@@ -122,7 +122,7 @@ MAIN_FEATURES = (
     "ticket_reply",
     "data_insights",
 )
-NEW_FEATURES = ("inline_complete", "chat_assist", "search_answers")
+NEW_FEATURES = ("inline_complete", "chat_assist", "search_answers", "contract_clause")
 # slide_outline is tiny: too small to compare
 FEATURES = (*MAIN_FEATURES, "slide_outline", *NEW_FEATURES)
 #: Each feature's kind in the catalogue (features not listed are on_demand).

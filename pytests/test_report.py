@@ -505,10 +505,16 @@ def expected_fields(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, st
         "corroborated_by",
         "watch_shapes",
         "inconclusive_shapes",
+        "is_provisional",
     )
+    #: shown only where the verdict rests on a stage alone
+    stage_names = ("session_break_stage", "candidate_shapes")
     expected: dict[tuple[str, str], str | None] = {}
     for row in rows(connection, _LATEST_JUDGED):
         for name in names:
+            value = row[name]
+            expected[(row["feature"], name)] = None if value is None else str(value)
+        for name in stage_names if row["is_stage_evidenced"] else ():
             value = row[name]
             expected[(row["feature"], name)] = None if value is None else str(value)
     for row in rows(connection, "select * from {marts}.fct_ai_feature_effect"):

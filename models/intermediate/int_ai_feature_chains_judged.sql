@@ -1,6 +1,8 @@
 {#- One row per feature and period: the chain read from its stage measures
     (each stage's rate, interval, bar and health side by side, the first
-    stage shown to be below its bar, and the last healthy stage before it),
+    stage shown to be below its bar, the first stage whose pass rate per
+    session is shown to be below its bar, and the last healthy stage before
+    the break),
     and how acceptance, handoff and return moved against the previous period
     with whether the move is significant. -#}
 {%- set stages = ai_adoption_chain_stages() -%}
@@ -42,6 +44,8 @@ stage_rates as (
             {%- endfor %}
             {{ dbt.bool_or("stage = '" ~ stage ~ "' and is_healthy = false") }} as is_{{ stage }}_failing,
             {{ dbt.bool_or("stage = '" ~ stage ~ "' and is_healthy") }} as is_{{ stage }}_passing,
+            {{ dbt.bool_or("stage = '" ~ stage ~ "' and measured_per = 'sessions' and is_healthy = false") }}
+                as is_{{ stage }}_session_failing,
         {%- endfor %}
         max(case when stage = 'handoff' and measured_per = 'outputs' then pass_rate end) as output_handoff_rate,
         max(case when stage = 'handoff' and measured_per = 'outputs' then pass_rate_lower end)
@@ -61,6 +65,7 @@ chained as (
         periods.period_start,
         periods.sessions,
         periods.return_eligible_sessions,
+        periods.client_delivery_rate,
         {%- for stage in stages %}
             stage_rates.{{ stage }}_pass_rate,
             stage_rates.{{ stage }}_pass_rate_lower,
@@ -81,6 +86,12 @@ chained as (
                 when stage_rates.is_{{ stage }}_failing then {{ loop.index }}
             {%- endfor %}
         end as break_order,
+        -- the first stage whose pass rate per session is shown to be below its bar
+        case
+            {%- for stage in stages %}
+                when stage_rates.is_{{ stage }}_session_failing then '{{ stage }}'
+            {%- endfor %}
+        end as session_break_stage,
         {%- for name, parts in changes.items() %}
             lag(periods.{{ parts[0] }}) over (partition by periods.feature order by periods.period_start)
                 as previous_{{ name }}_passed,
@@ -107,6 +118,7 @@ final as (
         period_start,
         sessions,
         return_eligible_sessions,
+        client_delivery_rate,
         {%- for stage in stages %}
             {{ stage }}_pass_rate,
             {{ stage }}_pass_rate_lower,
@@ -123,6 +135,7 @@ final as (
                 when break_order = {{ loop.index }} then '{{ stage }}'
             {%- endfor %}
         end as break_stage,
+        session_break_stage,
         -- the last stage before the break not shown to fail, walking back
         case
             {%- for stage in stages | reverse %}

@@ -7,8 +7,10 @@
     int_ai_feature_periods_measured). Sessions count in the period they
     started, outputs in the period they were generated; distinct users are
     distinct over the period. Every count is additive across features;
-    every ratio sits beside its numerator and denominator. A table: three
-    models read the period rows and one the day rows. -#}
+    every ratio sits beside its numerator and denominator. On a feature
+    that requires a check, verification follows the check rule
+    (macros/ai_adoption_verification.sql) for outputs and sessions alike.
+    A table: three models read the period rows and one the day rows. -#}
 {%- set period = var('ai_adoption_diagnosis_period') -%}
 {%- set grains = ['day'] if period == 'day' else ['day', period] -%}
 {%- set stages = ai_adoption_chain_stages() -%}
@@ -27,10 +29,25 @@
     'copy_out_users', 'copy_out_then_gone_users',
 ]) -%}
 {%- set output_counts = ai_adoption_output_counts().keys() | list -%}
+{#- What the log shows of its own losses: outputs acted on (an action that
+    comes only after the output was seen), and those among them whose view
+    event arrived. -#}
+{%- do output_counts.extend(['acted_on_outputs', 'acted_on_outputs_view_logged']) -%}
+{%- set acted_on = '(is_accepted or is_edited or is_copied_out or is_rejected or is_checked'
+    ~ ' or regeneration_count > 0 or rating is not null)' -%}
 
 with
 
-chained_sessions as (
+features as (
+
+    select
+        feature,
+        is_check_required
+    from {{ ref('int_ai_features_catalogued') }}
+
+),
+
+stored_sessions as (
 
     select * from {{ ref('int_ai_sessions_chained') }}
 
@@ -40,10 +57,48 @@ rolled_up_outputs as (
 
     select
         rolled_up.*,
-        chained_sessions.session_number as user_session_number
+        stored_sessions.session_number as user_session_number,
+        coalesce(features.is_check_required, false) as is_check_required
     from {{ ref('int_ai_outputs_rolled_up') }} as rolled_up
-    left join chained_sessions
-        on rolled_up.session_key = chained_sessions.session_key
+    left join stored_sessions
+        on rolled_up.session_key = stored_sessions.session_key
+    left join features
+        on rolled_up.feature = features.feature
+
+),
+
+session_checks as (
+
+    {#- On a feature that requires a check, a session's outputs that did not
+        fail verification under the check rule: passed, or still without a
+        decision. #}
+    select
+        session_key,
+        count(case
+            when {{ ai_adoption_checked_verification_outcome() }} in ('passed', 'undecided') then 1
+        end) as unblocked_output_count
+    from rolled_up_outputs
+    where is_check_required
+    group by 1
+
+),
+
+chained_sessions as (
+
+    select
+        stored_sessions.*,
+        -- verification passes with one output not failed by it; on a feature
+        -- that requires a check, under the check rule
+        case
+            when coalesce(features.is_check_required, false) and stored_sessions.is_verification_passed is not null
+                then coalesce(session_checks.unblocked_output_count, 0) > 0
+            else stored_sessions.is_verification_passed
+        end as is_verification_checked
+    from stored_sessions
+    left join features
+        on stored_sessions.feature = features.feature
+    left join session_checks
+        on stored_sessions.session_key = session_checks.session_key
 
 ),
 
@@ -126,8 +181,9 @@ session_counts as (
         cast(sum(prompt_count) as {{ integer_type }}) as prompts,
         cast(sum(prompt_help_count) as {{ integer_type }}) as prompt_help_requests,
         {%- for stage in stages %}
-            count(case when is_{{ stage }}_passed is not null then 1 end) as {{ stage }}_measured_sessions,
-            count(case when is_{{ stage }}_passed then 1 end) as {{ stage }}_passed_sessions,
+            {%- set passed = 'is_verification_checked' if stage == 'verification' else 'is_' ~ stage ~ '_passed' %}
+            count(case when {{ passed }} is not null then 1 end) as {{ stage }}_measured_sessions,
+            count(case when {{ passed }} then 1 end) as {{ stage }}_passed_sessions,
         {%- endfor %}
         count(case when is_return_window_elapsed then 1 end) as return_eligible_sessions,
         count(case when is_return_window_elapsed and is_return_passed then 1 end) as returned_sessions,
@@ -154,7 +210,11 @@ output_counts as (
         period_grain,
         metric_date,
         -- every output measure, as macros/ai_adoption_output_measures.sql defines it
-        {{ ai_adoption_output_measure_columns() }}
+        {{ ai_adoption_output_measure_columns() }},
+        -- an output acted on was seen, so the product sent its view: the share
+        -- of those views that arrived estimates the delivery of client events
+        count(case when {{ acted_on }} then 1 end) as acted_on_outputs,
+        count(case when {{ acted_on }} and not is_view_implied then 1 end) as acted_on_outputs_view_logged
     from outputs
     group by 1, 2, 3
 
@@ -225,6 +285,7 @@ final as (
         {{ ai_adoption_ratio('manual_context_sessions', 'sessions_with_prompt') }} as manual_context_rate,
         {{ ai_adoption_ratio('rage_prompt_sessions', 'sessions_with_prompt') }} as rage_prompt_rate,
         {{ ai_adoption_ratio('top_decile_user_outputs', 'outputs_generated') }} as top_decile_output_share,
+        {{ ai_adoption_ratio('acted_on_outputs_view_logged', 'acted_on_outputs') }} as client_delivery_rate,
         {{ ai_adoption_output_ratio_columns() }}
     from joined
 

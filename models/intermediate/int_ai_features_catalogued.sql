@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
 
 {#- One row per feature seen in the events: what kind of feature it is, its
-    risk, the actions that count as its handoff and the return window of its
-    job, from the feature catalogue (var ai_adoption_features first, then
+    risk, the actions that count as its handoff, the return window of its
+    job and whether its accepted outputs must be checked to pass verification, from the feature catalogue (var ai_adoption_features first, then
     seed ai_adoption_features), or the documented defaults for a feature
     the catalogue does not list; and the bars that follow from kind and
     risk. Every rule that depends on the kind of feature reads it here. -#}
@@ -51,6 +51,9 @@ entries as (
             {{ ai_adoption_literal(entry.get('risk')) }} as risk,
             {{ ai_adoption_literal(handoff) }} as handoff_actions,
             {{ ai_adoption_literal(entry.get('return_window_days')) }} as return_window_days,
+            {%- set requires_check = entry.get('requires_check') %}
+            cast({{ 'null' if requires_check is none else (requires_check | string | lower) }} as boolean)
+                as requires_check,
             1 as priority
         union all
     {%- endfor %}
@@ -60,6 +63,7 @@ entries as (
         risk,
         handoff_actions,
         return_window_days,
+        requires_check,
         2 as priority
     from {{ ref('ai_adoption_features') }}
 
@@ -72,7 +76,8 @@ chosen as (
         kind,
         risk,
         handoff_actions,
-        return_window_days
+        return_window_days,
+        requires_check
     from (
         select
             *,
@@ -101,7 +106,10 @@ final as (
             as {{ ai_adoption_type('integer') }}
         ) as return_window_days,
         kinds.output_handoff_bar,
-        risks.verification_bar
+        risks.verification_bar,
+        -- an accepted output passes verification only after a check: where the
+        -- catalogue says so, else where the risk demands it (high)
+        coalesce(chosen.requires_check, risks.requires_check, false) as is_check_required
     from features
     left join chosen
         on features.feature = chosen.feature

@@ -24,6 +24,9 @@ threshold:
   session, answers copied into the editor (a chat feature's handoff), regular return.
 * ``search_answers``  -- healthy like email_draft until an onset half-way through the period,
   then trust decay for everyone: regeneration loops, slow decisions, lower acceptance.
+* ``contract_clause`` -- trust decay on a high-risk feature: clauses accepted within seconds
+  with no check at all (no source inspected, no edit, no approval, hardly any rating), which
+  verification on a high-risk feature does not pass; healthy everywhere else.
 
 A feature's ``kind`` is the one its catalogue entry gives it (on_demand, inline_suggestion,
 chat, agent). A profile may change part-way through the period: ``onset_fraction`` places the
@@ -263,6 +266,20 @@ SEARCH_ANSWERS_AFTER_ONSET: Mapping[str, Any] = {
     "experienced_outcomes": None,
     "feedback_rate": 0.18,
     "ratings": {1: 0.2, 0: 0.3, -1: 0.5},
+}
+
+#: contract_clause is high-risk (its catalogue entry), and its users accept clauses within
+#: seconds without looking: few sources inspected, hardly any edit, no approval step and
+#: little feedback, so that most accepted outputs were never checked.
+UNCHECKED_INSPECT_RATE = 0.03
+UNCHECKED_FEEDBACK_RATE = 0.03
+UNCHECKED_OUTCOMES: Mapping[str, float] = {
+    "accept": 0.8,
+    "edit_accept": 0.03,
+    "edit_only": 0.01,
+    "copy": 0.02,
+    "reject": 0.04,
+    "none": 0.1,
 }
 
 FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
@@ -827,6 +844,44 @@ FEATURE_PROFILES: Mapping[str, FeatureProfile] = {
             ratings={1: 0.75, 0: 0.15, -1: 0.1},
             onset_fraction=SEARCH_ANSWERS_ONSET_FRACTION,
             after_onset=SEARCH_ANSWERS_AFTER_ONSET,
+        ),
+        FeatureProfile(
+            name="contract_clause",
+            job_keys=(
+                "contract_clause:renewal",
+                "contract_clause:liability",
+                "contract_clause:payment_terms",
+            ),
+            session_weight=0.7,
+            light_sessions_mean=7.0,
+            power_user_share=0.05,
+            power_sessions=(15, 30),
+            job_reuse=0.85,
+            churn_per_session=0.02,
+            follow_up_rate=0.7,
+            entry_points={"in_context": 0.8, "suggested": 0.15, "blank": 0.05},
+            empty_open_rate=0.03,
+            prompt_help_rate=0.01,
+            context_rate=0.92,
+            manual_context_share=0.08,
+            prompt_chars=(10, 120),
+            prompt_seconds=(4.0, 40.0),
+            cycles={1: 0.72, 2: 0.2, 3: 0.08},
+            rage_rate=0.01,
+            fail_rate=0.02,
+            latency_s=(2.0, 8.0),
+            output_chars=(400, 1800),
+            regenerations={0: 0.85, 1: 0.12, 2: 0.03},
+            inspect_rate=UNCHECKED_INSPECT_RATE,
+            copy_before_decide_rate=0.01,
+            read_seconds=(2.0, 15.0),
+            decide_seconds=(1.0, 10.0),
+            outcomes=UNCHECKED_OUTCOMES,
+            accept_actions={"output_inserted": 0.6, "output_accepted": 0.4},
+            destinations={"contract": 1.0},
+            edit_distance=(0.05, 0.2),
+            feedback_rate=UNCHECKED_FEEDBACK_RATE,
+            ratings={1: 0.7, 0: 0.2, -1: 0.1},
         ),
     )
 }

@@ -632,6 +632,18 @@ def _primary_direction(item: FeatureReport, diagnosis: FeatureDiagnosis) -> str 
 def _evidence(feature: str, diagnosis: FeatureDiagnosis, direction: str | None) -> str:
     """The primary shape's evidence: value, interval, threshold, sample and corroboration."""
     signal = diagnosis.evidence_signal
+    if signal is None and diagnosis.is_stage_evidenced:
+        stage = _field("session_break_stage", diagnosis.session_break_stage, feature=feature)
+        candidates = _field(
+            "candidate_shapes",
+            diagnosis.candidate_shapes,
+            feature=feature,
+            text=diagnosis.candidate_shapes or "none that applies",
+        )
+        return (
+            f"Evidence: the {stage} stage alone: its pass rate per session is below its bar "
+            f"while no failure signal fires. Candidate shapes: {candidates}."
+        )
     if signal is None:
         return "Evidence: no failure signal fires in this period."
     comparison = "at or below" if direction == "below" else "at or above"
@@ -713,6 +725,15 @@ def _diagnosis_block(item: FeatureReport) -> str:
     )
     focus = _field("recommended_focus", diagnosis.recommended_focus, feature=feature)
     since = _field("verdict_since", diagnosis.verdict_since, feature=feature)
+    provisional = _field(
+        "is_provisional",
+        str(diagnosis.is_provisional),
+        feature=feature,
+        text="Provisional: the returns of this period are still pending, so return is not"
+        " judged yet and the verdict may change."
+        if diagnosis.is_provisional
+        else "Final: the returns of this period are settled.",
+    )
     kind = _field("kind", diagnosis.kind, feature=feature)
     risk = _field("risk", diagnosis.risk, feature=feature)
     defaults = "" if diagnosis.is_catalogued else " (not in the feature catalogue: defaults)"
@@ -721,7 +742,7 @@ def _diagnosis_block(item: FeatureReport) -> str:
   <p class="muted">Diagnosis of the period starting {period}
   ({judged_text} of {periods_text} periods judged). Kind {kind}, {risk} risk{defaults}.</p>
   <p><span class="{_shape_class(diagnosis.primary_shape)}">{shape}</span> {description}
-  The verdict holds since {since}.</p>
+  The verdict holds since {since}. {provisional}</p>
   <p>Break stage: {break_text}; last healthy stage: {healthy_text}.</p>
   {_chain(feature, item.stage_checks, diagnosis.break_stage)}
   <p>{_evidence(feature, diagnosis, _primary_direction(item, diagnosis))}</p>

@@ -154,7 +154,9 @@ verdicts as (
 )
 select
     ranked.feature, ranked.period_start, ranked.kind, ranked.risk, ranked.is_catalogued,
-    ranked.primary_shape, ranked.verdict_since, ranked.break_stage, ranked.last_healthy_stage,
+    ranked.primary_shape, ranked.is_provisional, ranked.is_stage_evidenced,
+    ranked.candidate_shapes, ranked.verdict_since, ranked.break_stage,
+    ranked.session_break_stage, ranked.last_healthy_stage,
     ranked.evidence_signal, ranked.evidence_value, ranked.evidence_lower, ranked.evidence_upper,
     ranked.evidence_threshold, ranked.evidence_sample_size, ranked.confidence_level,
     ranked.corroborated_by, ranked.detected_shapes, ranked.watch_shapes, ranked.watch_signals,
@@ -177,8 +179,12 @@ class FeatureDiagnosis:
     risk: str
     is_catalogued: bool
     primary_shape: str
+    is_provisional: bool
+    is_stage_evidenced: bool
+    candidate_shapes: str | None
     verdict_since: str
     break_stage: str | None
+    session_break_stage: str | None
     last_healthy_stage: str | None
     evidence_signal: str | None
     evidence_value: float | None
@@ -212,8 +218,12 @@ def feature_diagnoses(database: Path) -> list[FeatureDiagnosis]:
             risk=row["risk"],
             is_catalogued=bool(row["is_catalogued"]),
             primary_shape=row["primary_shape"],
+            is_provisional=bool(row["is_provisional"]),
+            is_stage_evidenced=bool(row["is_stage_evidenced"]),
+            candidate_shapes=row["candidate_shapes"],
             verdict_since=str(row["verdict_since"]),
             break_stage=row["break_stage"],
+            session_break_stage=row["session_break_stage"],
             last_healthy_stage=row["last_healthy_stage"],
             evidence_signal=row["evidence_signal"],
             evidence_value=optional_float(row["evidence_value"]),
@@ -256,10 +266,23 @@ def _bound(value: float | None) -> str:
     return "-" if value is None else f"{value:.3g}"
 
 
+def stage_evidence_text(item: FeatureDiagnosis) -> str | None:
+    """For a verdict resting on a stage alone, what it rests on; otherwise None."""
+    if not item.is_stage_evidenced:
+        return None
+    return (
+        f"the {item.session_break_stage} stage alone (its pass rate per session is below its "
+        f"bar, no signal fires); candidates: {item.candidate_shapes or 'none apply'}"
+    )
+
+
+PROVISIONAL_NOTE = "provisional: returns pending"
+
+
 def evidence_text(item: FeatureDiagnosis) -> str | None:
     """The primary shape's evidence with its interval, or None when there is none."""
     if item.evidence_signal is None or item.evidence_value is None:
-        return None
+        return stage_evidence_text(item)
     level = f"{item.confidence_level * 100:g}%"
     text = (
         f"{item.evidence_signal} = {item.evidence_value:.3f} ({level} interval "
@@ -288,9 +311,11 @@ def format_diagnoses(diagnoses: list[FeatureDiagnosis]) -> str:
     for item in diagnoses:
         judged = item.periods - item.periods_insufficient
         catalogue = "" if item.is_catalogued else ", not in the catalogue: defaults"
+        provisional = f" ({PROVISIONAL_NOTE})" if item.is_provisional else ""
         lines.append(
-            f"  {item.feature:<16} {item.primary_shape:<20} period {item.period_start} "
-            f"({judged} of {item.periods} periods judged), since {item.verdict_since}"
+            f"  {item.feature:<16} {item.primary_shape:<20} period {item.period_start}"
+            f"{provisional} ({judged} of {item.periods} periods judged), since "
+            f"{item.verdict_since}"
         )
         lines.append(f"  {'':<16} kind: {item.kind}, {item.risk} risk{catalogue}")
         chain = f"breaks at {item.break_stage}" if item.break_stage else "no stage below its bar"
@@ -298,7 +323,9 @@ def format_diagnoses(diagnoses: list[FeatureDiagnosis]) -> str:
             chain += f", last healthy stage {item.last_healthy_stage}"
         lines.append(f"  {'':<16} chain: {chain}")
         evidence = evidence_text(item)
-        if evidence is not None:
+        if evidence is not None and item.is_stage_evidenced:
+            lines.append(f"  {'':<16} evidence: {evidence}")
+        elif evidence is not None:
             lines.append(f"  {'':<16} evidence: {evidence}; detected: {item.detected_shapes}")
         notes = watch_text(item)
         if notes is not None:

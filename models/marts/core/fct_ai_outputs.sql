@@ -3,7 +3,8 @@
 {#- One row per generated output, with the user's session number in the
     feature. What happened to the output, and the correction loop, are worked
     out and stored once in int_ai_outputs_rolled_up; this view shows them
-    with the contract BI tools read. -#}
+    with the contract BI tools read, verification under the check rule of
+    the output's feature (macros/ai_adoption_verification.sql). -#}
 
 with
 
@@ -19,6 +20,15 @@ sessions as (
         session_key,
         session_number
     from {{ ref('int_ai_sessions_chained') }}
+
+),
+
+features as (
+
+    select
+        feature,
+        is_check_required
+    from {{ ref('int_ai_features_catalogued') }}
 
 ),
 
@@ -42,13 +52,15 @@ final as (
         outputs.cost_usd,
         outputs.is_viewed,
         outputs.is_view_implied,
-        outputs.verification_outcome,
-        outputs.is_verified,
+        -- on a feature that requires a check, an output accepted unchecked fails
+        {{ ai_adoption_checked_verification_outcome('outputs', 'features') }} as verification_outcome,
+        {{ ai_adoption_is_verified_checked('outputs', 'features') }} as is_verified,
+        coalesce(features.is_check_required, false) as is_check_required,
         outputs.is_edited,
         outputs.edit_distance,
         outputs.correction_type,
         outputs.is_accepted,
-        outputs.is_checked,
+        {{ ai_adoption_is_checked('outputs') }} as is_checked,
         outputs.first_handoff_action,
         outputs.destination,
         outputs.is_copied_out,
@@ -67,6 +79,8 @@ final as (
     from outputs
     left join sessions
         on outputs.session_key = sessions.session_key
+    left join features
+        on outputs.feature = features.feature
 
 )
 

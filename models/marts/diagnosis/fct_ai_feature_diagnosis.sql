@@ -3,7 +3,11 @@
     evidence and since when it holds, and what the team should work on,
     beside the chain it is read against (where the chain breaks, and how
     acceptance, handoff and return moved against the previous period, from
-    int_ai_feature_chains_judged). -#}
+    int_ai_feature_chains_judged). A stage whose pass rate per session is
+    shown below its bar is never called healthy: with no shape detected, the
+    verdict is the stage's own shape on the stage's evidence alone, or
+    stage_break when the stage's shapes cannot be told apart. A period whose returns are not settled is
+    judged on everything else and marked provisional. -#}
 {%- set stages = ai_adoption_chain_stages() -%}
 {%- set min_sessions = var('ai_adoption_min_sessions') -%}
 {%- set min_sample = var('ai_adoption_min_signal_sample') -%}
@@ -78,9 +82,63 @@ coverage as (
         {{ ai_adoption_listagg('case when is_watch then shape end', "', '", 'shape') }} as watch_shapes,
         {{ ai_adoption_listagg('case when is_watch then firing_signals end', "', '", 'shape') }} as watch_signals,
         {{ ai_adoption_listagg("case when shape_status = 'inconclusive' then shape end", "', '", 'shape') }}
-            as inconclusive_shapes
+            as inconclusive_shapes,
+        -- shapes that apply but could not be judged; those of the return stage
+        -- apart, since they wait for return windows to close
+        count(case when is_applicable and not is_judged then 1 end) as unjudged_shape_count,
+        count(case
+            when is_applicable and not is_judged and {{ dbt.position("'|return|'", "'|' || shape_stages || '|'") }} = 0
+                then 1
+        end) as unjudged_settled_shape_count
     from shapes
     group by 1, 2
+
+),
+
+stage_shapes as (
+
+    {#- The shapes that apply to the feature and belong to the first stage
+        whose pass rate per session is below its bar, and which of them their
+        own signals do not clear: the candidates a broken stage points to when
+        no shape is detected. #}
+    select
+        shapes.feature,
+        shapes.period_start,
+        count(*) as stage_shape_count,
+        count(case when shapes.shape_status != 'clear' then 1 end) as open_shape_count,
+        max(shapes.shape) as any_stage_shape,
+        max(case when shapes.shape_status != 'clear' then shapes.shape end) as any_open_shape,
+        {{ ai_adoption_listagg('shapes.shape', "', '", 'shapes.shape') }} as stage_shapes,
+        {{ ai_adoption_listagg(
+            "case when shapes.shape_status != 'clear' then shapes.shape end", "', '", 'shapes.shape'
+        ) }} as open_shapes
+    from shapes
+    inner join chains
+        on
+            shapes.feature = chains.feature
+            and shapes.period_start = chains.period_start
+    where
+        shapes.is_applicable
+        and {{ dbt.position("'|' || chains.session_break_stage || '|'", "'|' || shapes.shape_stages || '|'") }} > 0
+    group by 1, 2
+
+),
+
+stage_candidates as (
+
+    {#- A shape its signals clear is no candidate, unless every shape of the
+        stage is cleared: then the stage itself is all the evidence there is.
+        One candidate is the stage's verdict; more than one (or none) cannot
+        be told apart. #}
+    select
+        feature,
+        period_start,
+        case when open_shape_count > 0 then open_shapes else stage_shapes end as candidate_shapes,
+        case
+            when open_shape_count = 1 then any_open_shape
+            when open_shape_count = 0 and stage_shape_count = 1 then any_stage_shape
+        end as stage_shape
+    from stage_shapes
 
 ),
 
@@ -125,12 +183,32 @@ verdicts as (
         coverage.watch_shapes,
         coverage.watch_signals,
         coverage.inconclusive_shapes,
+        -- a verdict that rests on a stage alone: nothing detected, and a stage's
+        -- pass rate per session shown below its bar
+        chains.sessions >= {{ min_sessions }}
+        and detected_rolled_up.top_shape is null
+        and chains.session_break_stage is not null as is_stage_evidenced,
+        case
+            when
+                chains.sessions >= {{ min_sessions }}
+                and detected_rolled_up.top_shape is null
+                and chains.session_break_stage is not null
+                then stage_candidates.candidate_shapes
+        end as candidate_shapes,
+        -- returns not settled: too few sessions whose return window has closed
+        chains.return_eligible_sessions < {{ min_sample }} as is_return_pending,
         case
             when chains.sessions < {{ min_sessions }} then 'insufficient_data'
             when detected_rolled_up.top_shape is not null then detected_rolled_up.top_shape
-            when chains.return_eligible_sessions < {{ min_sample }} then 'insufficient_data'
-            -- no healthy verdict while a shape that applies could not be judged
-            when coalesce(coverage.judged_shape_count, 0) < coalesce(coverage.applicable_shape_count, 0)
+            -- a stage whose sessions are shown below its bar is never healthy:
+            -- the stage's own shape, or stage_break when its shapes cannot be told apart
+            when chains.session_break_stage is not null then coalesce(stage_candidates.stage_shape, 'stage_break')
+            -- no healthy verdict while a shape that applies could not be judged;
+            -- while returns are pending, the shapes of the return stage wait
+            when coalesce(coverage.unjudged_settled_shape_count, 0) > 0 then 'insufficient_data'
+            when
+                chains.return_eligible_sessions >= {{ min_sample }}
+                and coalesce(coverage.unjudged_shape_count, 0) > 0
                 then 'insufficient_data'
             else 'healthy'
         end as primary_shape
@@ -143,6 +221,10 @@ verdicts as (
         on
             chains.feature = coverage.feature
             and chains.period_start = coverage.period_start
+    left join stage_candidates
+        on
+            chains.feature = stage_candidates.feature
+            and chains.period_start = stage_candidates.period_start
 
 ),
 
@@ -189,10 +271,15 @@ final as (
         features.is_catalogued,
         onset.sessions,
         onset.primary_shape,
+        -- a verdict given while returns are pending may still change
+        onset.is_return_pending and onset.primary_shape != 'insufficient_data' as is_provisional,
+        onset.is_stage_evidenced,
+        onset.candidate_shapes,
         onset.verdict_since,
         catalogue.focus as recommended_focus,
         catalogue.description as primary_shape_description,
         onset.break_stage,
+        onset.session_break_stage,
         onset.last_healthy_stage,
         onset.detected_shape_count,
         onset.judged_shape_count,
@@ -209,6 +296,7 @@ final as (
         onset.evidence_threshold,
         onset.evidence_sample_size,
         cast({{ var('ai_adoption_confidence_level') }} as {{ ai_adoption_type('double') }}) as confidence_level,
+        onset.client_delivery_rate,
         {%- for stage in stages %}
             onset.{{ stage }}_pass_rate,
             onset.{{ stage }}_pass_rate_lower,

@@ -2,11 +2,27 @@
     confidence interval, the threshold it is held against for the feature's
     kind, its sample size, and its status: firing only when the whole
     interval lies past the threshold, inconclusive when the interval holds
-    the threshold, clear when the whole interval is on the healthy side. -#}
+    the threshold, clear when the whole interval is on the healthy side.
+    A signal whose numerator counts client events (seed ai_adoption_signals,
+    counts_client_events) is a lower bound when the tracker loses events:
+    it fires on its interval as measured, and clears only when its upper
+    bound divided by the lower bound of the period's client delivery rate
+    stays under the threshold. -#}
 {%- set min_sessions = var('ai_adoption_min_sessions') -%}
 {%- set min_sample = var('ai_adoption_min_signal_sample') -%}
 {%- set double_type = ai_adoption_type('double') -%}
 {%- set overrides = var('ai_adoption_threshold_overrides') -%}
+{%- set z = ai_adoption_z_score() -%}
+{%- set delivery = ai_adoption_wilson_interval('client_delivery_rate', 'acted_on_outputs', z) -%}
+{#- A count of client events as if every client event had arrived: its
+    upper bound over the delivery rate's lower bound. -#}
+{%- set upper_under_loss -%}
+    case
+        when catalogue.counts_client_events and measured.client_delivery_lower > 0
+            then measured.signal_upper / measured.client_delivery_lower
+        else measured.signal_upper
+    end
+{%- endset -%}
 
 with
 
@@ -84,7 +100,12 @@ measured as (
             cast({{ signal }} as {{ double_type }}) as signal_value,
             cast({{ definition.interval.lower }} as {{ double_type }}) as signal_lower,
             cast({{ definition.interval.upper }} as {{ double_type }}) as signal_upper,
-            cast({{ definition.sample }} as {{ ai_adoption_type('integer') }}) as sample_size
+            cast({{ definition.sample }} as {{ ai_adoption_type('integer') }}) as sample_size,
+            client_delivery_rate,
+            -- the delivery rate's lower bound, on a sample large enough to judge it
+            case
+                when acted_on_outputs >= {{ min_sample }} then cast({{ delivery.lower }} as {{ double_type }})
+            end as client_delivery_lower
         from periods
     {%- endfor %}
 
@@ -100,7 +121,10 @@ judged as (
         shapes.shape_stages,
         catalogue.direction,
         catalogue.article_signal,
+        catalogue.counts_client_events,
         thresholds.threshold,
+        -- a lower bound under loss: the upper bound as if every client event had arrived
+        {{ upper_under_loss }} as signal_upper_under_loss,
         -- a signal is judged where it means something for the feature's kind
         -- and risk, on a period and a sample large enough
         thresholds.threshold is not null
@@ -120,10 +144,11 @@ judged as (
                 then (measured.signal_lower - thresholds.threshold) / nullif(thresholds.threshold, 0)
             else (thresholds.threshold - measured.signal_upper) / nullif(thresholds.threshold, 0)
         end as bound_margin,
-        -- how far the interval's far bound is on the healthy side
+        -- how far the interval's far bound is on the healthy side (for a
+        -- count of client events, the bound widened for lost events)
         case
             when catalogue.direction = 'above'
-                then (thresholds.threshold - measured.signal_upper) / nullif(thresholds.threshold, 0)
+                then (thresholds.threshold - {{ upper_under_loss }}) / nullif(thresholds.threshold, 0)
             else (measured.signal_lower - thresholds.threshold) / nullif(thresholds.threshold, 0)
         end as clear_margin
     from measured
@@ -175,6 +200,9 @@ final as (
         signal_value,
         signal_lower,
         signal_upper,
+        counts_client_events,
+        signal_upper_under_loss,
+        client_delivery_rate,
         cast({{ var('ai_adoption_confidence_level') }} as {{ double_type }}) as confidence_level,
         threshold,
         sample_size,
