@@ -48,7 +48,11 @@ adopters as (
         user_weeks.active_days_before,
         user_weeks.active_days_after,
         user_weeks.active_days_change,
+        user_weeks.active_days_run_up,
+        user_weeks.active_days_change_with_run_up,
         adoptions.feature_days_after,
+        adoptions.feature_only_days_after,
+        adoptions.feature_days_after_counted,
         user_weeks.activity_stratum,
         -- outside_activity: the activity has no day of the user in the
         -- adoption week; else the week's own status
@@ -72,7 +76,8 @@ candidates as (
         activity_stratum,
         active_days_before,
         active_days_after,
-        active_days_change
+        active_days_change,
+        active_days_change_with_run_up
     from user_weeks
     where effect_sample_status = 'comparable'
 
@@ -87,7 +92,8 @@ pooled as (
         sum(active_days_before) as days_before,
         sum(active_days_after) as days_after,
         sum(active_days_change) as change_sum,
-        sum(active_days_change * active_days_change) as change_squares
+        sum(active_days_change * active_days_change) as change_squares,
+        sum(active_days_change_with_run_up) as change_with_run_up_sum
     from candidates
     group by 1, 2
 
@@ -105,7 +111,8 @@ users_of_feature as (
         sum(candidates.active_days_before) as days_before,
         sum(candidates.active_days_after) as days_after,
         sum(candidates.active_days_change) as change_sum,
-        sum(candidates.active_days_change * candidates.active_days_change) as change_squares
+        sum(candidates.active_days_change * candidates.active_days_change) as change_squares,
+        sum(candidates.active_days_change_with_run_up) as change_with_run_up_sum
     from candidates
     inner join adoptions
         on
@@ -136,7 +143,9 @@ controls as (
         coalesce(pooled.days_before, 0) - coalesce(users_of_feature.days_before, 0) as days_before,
         coalesce(pooled.days_after, 0) - coalesce(users_of_feature.days_after, 0) as days_after,
         coalesce(pooled.change_sum, 0) - coalesce(users_of_feature.change_sum, 0) as change_sum,
-        coalesce(pooled.change_squares, 0) - coalesce(users_of_feature.change_squares, 0) as change_squares
+        coalesce(pooled.change_squares, 0) - coalesce(users_of_feature.change_squares, 0) as change_squares,
+        coalesce(pooled.change_with_run_up_sum, 0)
+        - coalesce(users_of_feature.change_with_run_up_sum, 0) as change_with_run_up_sum
     from strata
     left join pooled
         on
@@ -158,6 +167,8 @@ final as (
         cast(controls.days_before as {{ double }}) / nullif(controls.user_weeks, 0) as control_days_before,
         cast(controls.days_after as {{ double }}) / nullif(controls.user_weeks, 0) as control_days_after,
         cast(controls.change_sum as {{ double }}) / nullif(controls.user_weeks, 0) as control_change_mean,
+        cast(controls.change_with_run_up_sum as {{ double }})
+        / nullif(controls.user_weeks, 0) as control_change_with_run_up_mean,
         case
             when controls.user_weeks >= 2
                 then

@@ -1,11 +1,13 @@
 {#- One row per AI feature: how adopting it changed the adopters' product
     activity, in active days a week, over the var ai_adoption_effect_weeks
-    weeks after the adoption week against the as many weeks before it. A
-    difference in differences: each adopter's change is set against the
-    mean change of the users who were active in the same week, on as many
-    days, and had not used the feature by the end of the window
-    (int_ai_feature_adopters_matched). The estimate comes with an interval at var
-    ai_adoption_confidence_level and the users on each side; it is an
+    weeks after the adoption week against as many weeks before the run-up
+    week (the week before adoption, left out). A difference in differences:
+    each adopter's change is set against the mean change of the users who
+    were active in the same week, on as many days, and had not used the
+    feature by the end of the window (int_ai_feature_adopters_matched).
+    The estimate comes with an interval at var ai_adoption_confidence_level
+    and the users on each side, beside the estimate with the run-up week
+    kept in and two floors that take out the feature's own days; it is an
     observational comparison, not an experiment (DECISIONS.md, "Effect").
     Empty without a product activity source. -#}
 {%- set k = ai_adoption_effect_weeks() -%}
@@ -13,6 +15,8 @@
 {%- set double = ai_adoption_type('double') -%}
 {%- set min_adopters = var('ai_adoption_effect_min_adopters') -%}
 {%- set negligible = var('ai_adoption_effect_negligible_days') -%}
+{#- the estimates with an interval: each is the mean of excess_change<suffix> -#}
+{%- set estimates = ['effect', 'effect_without_feature_days', 'effect_beyond_own_use'] -%}
 
 with
 
@@ -32,14 +36,20 @@ matched as (
         active_days_before,
         active_days_after,
         feature_days_after,
+        feature_only_days_after,
+        feature_days_after_counted,
         control_user_weeks,
         control_days_before,
         control_days_after,
         control_change_variance,
         -- the adopter's change less the comparison users' mean change
         active_days_change - control_change_mean as excess_change,
-        -- the same with the days of the feature's own use taken out
-        active_days_change - feature_days_after - control_change_mean as excess_change_without_feature_days
+        -- the same with every day of the feature's use taken out: the strict floor
+        active_days_change - feature_days_after - control_change_mean as excess_change_without_feature_days,
+        -- the same with the days its use alone may explain taken out: the floor
+        active_days_change - feature_only_days_after - control_change_mean as excess_change_beyond_own_use,
+        -- the same with the run-up week in the weeks before: what the gap changes
+        active_days_change_with_run_up - control_change_with_run_up_mean as excess_change_with_run_up
     from adopters
     where is_matched
 
@@ -55,12 +65,16 @@ estimated as (
         avg(cast(active_days_before as {{ double }})) / {{ k }} as adopter_days_before,
         avg(cast(active_days_after as {{ double }})) / {{ k }} as adopter_days_after,
         avg(cast(feature_days_after as {{ double }})) / {{ k }} as feature_days_after,
+        avg(cast(feature_only_days_after as {{ double }})) / {{ k }} as feature_only_days_after,
+        -- the activity counted actions on some of the feature's days
+        sum(feature_days_after_counted) > 0 as is_own_use_counted,
         avg(control_days_before) / {{ k }} as control_days_before,
         avg(control_days_after) / {{ k }} as control_days_after,
-        avg(excess_change) / {{ k }} as effect,
-        var_samp(excess_change) as excess_variance,
-        avg(excess_change_without_feature_days) / {{ k }} as effect_without_feature_days,
-        var_samp(excess_change_without_feature_days) as excess_variance_without_feature_days
+        avg(excess_change_with_run_up) / {{ k }} as effect_with_run_up_week,
+        {%- for estimate in estimates %}
+        avg({{ estimate | replace('effect', 'excess_change') }}) / {{ k }} as {{ estimate }},
+        var_samp({{ estimate | replace('effect', 'excess_change') }}) as {{ estimate }}_variance{{ ',' if not loop.last }}
+        {%- endfor %}
     from matched
     group by 1
 
@@ -127,16 +141,17 @@ intervals as (
         estimated.adopter_days_before,
         estimated.adopter_days_after,
         estimated.feature_days_after,
+        estimated.feature_only_days_after,
+        coalesce(estimated.is_own_use_counted, false) as is_own_use_counted,
         estimated.control_days_before,
         estimated.control_days_after,
-        estimated.effect,
-        estimated.effect_without_feature_days,
+        estimated.effect_with_run_up_week,
+        {%- for estimate in estimates %}
+        estimated.{{ estimate }},
         {{ z }} * sqrt(
-            estimated.excess_variance / estimated.adopters_matched + {{ control_part }}
-        ) / {{ k }} as margin,
-        {{ z }} * sqrt(
-            estimated.excess_variance_without_feature_days / estimated.adopters_matched + {{ control_part }}
-        ) / {{ k }} as margin_without_feature_days
+            estimated.{{ estimate }}_variance / estimated.adopters_matched + {{ control_part }}
+        ) / {{ k }} as {{ estimate }}_margin{{ ',' if not loop.last }}
+        {%- endfor %}
     from counted
     left join estimated
         on counted.feature = estimated.feature
@@ -149,10 +164,10 @@ bounded as (
 
     select
         *,
-        effect - margin as effect_lower,
-        effect + margin as effect_upper,
-        effect_without_feature_days - margin_without_feature_days as effect_without_feature_days_lower,
-        effect_without_feature_days + margin_without_feature_days as effect_without_feature_days_upper
+        {%- for estimate in estimates %}
+        {{ estimate }} - {{ estimate }}_margin as {{ estimate }}_lower,
+        {{ estimate }} + {{ estimate }}_margin as {{ estimate }}_upper{{ ',' if not loop.last }}
+        {%- endfor %}
     from intervals
 
 ),
@@ -165,12 +180,16 @@ judged as (
         *,
         case
             when adopters_matched < {{ min_adopters }} or effect_lower is null then 'too_few_adopters'
-            -- more active even with every day of the feature's own use taken out
-            when effect_without_feature_days_lower > 0 then 'gain_beyond_feature_days'
+            -- more active even with the days the feature's use alone may
+            -- explain taken out
+            when effect_beyond_own_use_lower > 0 then 'gain_beyond_feature_days'
             when effect_upper < 0 then 'fewer_active_days'
-            -- more active, but by no more than the days the feature was used:
-            -- the use itself may be the gain
-            when effect_lower > 0 then 'gain_within_feature_days'
+            -- more active, but by no more than the days the feature's use
+            -- alone may explain: the use itself may be the gain
+            when effect_lower > 0 and is_own_use_counted then 'gain_within_feature_days'
+            -- the same, where the activity counts no actions: every day of
+            -- the feature's use is taken to be its own
+            when effect_lower > 0 then 'gain_within_uncounted_feature_days'
             when
                 effect_lower >= -{{ negligible }} and effect_upper <= {{ negligible }}
                 then 'interval_within_negligible'
@@ -199,18 +218,25 @@ final as (
         control_days_before,
         control_days_after,
         feature_days_after,
+        feature_only_days_after,
+        is_own_use_counted,
         effect as effect_days_per_week,
         effect_lower,
         effect_upper,
+        effect_with_run_up_week,
         effect_without_feature_days,
         effect_without_feature_days_lower,
         effect_without_feature_days_upper,
+        effect_beyond_own_use,
+        effect_beyond_own_use_lower,
+        effect_beyond_own_use_upper,
         cast({{ var('ai_adoption_confidence_level') }} as {{ double }}) as confidence_level,
         verdict_reason,
         case verdict_reason
             when 'gain_beyond_feature_days' then 'more_active'
             when 'fewer_active_days' then 'less_active'
             when 'gain_within_feature_days' then 'own_use_only'
+            when 'gain_within_uncounted_feature_days' then 'own_use_only'
             when 'interval_within_negligible' then 'no_change_detected'
             else 'inconclusive'
         end as verdict
