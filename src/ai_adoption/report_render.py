@@ -772,11 +772,15 @@ def _funnel_block(item: FeatureReport, chart: str) -> str:
 #: The verdict's reason (fct_ai_feature_effect.verdict_reason) in plain words.
 _VERDICT_REASONS: dict[str, str] = {
     "gain_beyond_feature_days": (
-        "adopters came on more days, even with the days they used the feature taken out"
+        "adopters came on more days, even with the days only the feature was used taken out"
     ),
     "fewer_active_days": "adopters came on fewer days than like users",
     "gain_within_feature_days": (
-        "activity rose, but by no more than the days the feature itself was used"
+        "activity rose, but by no more than the days only the feature was used"
+    ),
+    "gain_within_uncounted_feature_days": (
+        "activity rose, but by no more than the days the feature was used; the activity "
+        "counts no actions to tell which of them had more"
     ),
     "interval_within_negligible": (
         "the whole interval lies within what counts as a negligible change"
@@ -831,7 +835,8 @@ def _effect_lines(feature: str, effect: FeatureEffect) -> str:
     )
     weeks = metric("effect_weeks", effect.effect_weeks, str(effect.effect_weeks))
     sides = (
-        f"in the {weeks} weeks after the adoption week against as many before; {matched} of "
+        f"in the {weeks} weeks after the adoption week against as many before the week "
+        f"before it; {matched} of "
         f"its {adopters} adopters matched against {controls} comparison user-weeks"
     )
     estimate = effect.effect_days_per_week
