@@ -100,11 +100,15 @@ final as (
         windowed.active_days_after,
         windowed.active_days_after - windowed.active_days_before as active_days_change,
         windowed.active_days_after - windowed.active_days_before_with_run_up as active_days_change_with_run_up,
-        {#- the stratum users are matched in: the week's own active days. The
-            week is in neither window, so the change of like users cancels;
-            matching on the days before would pull the comparison toward its
-            mean and find an effect where there is none (DECISIONS.md) #}
-        windowed.active_days as activity_stratum,
+        {#- the stratum users are matched in: the week's own active days and
+            the run-up week's, written as one number (tens: the week's, units:
+            the run-up week's). Both weeks are in neither window, so the change
+            of like users cancels; matching on the days before would pull the
+            comparison toward its mean and find an effect where there is none.
+            Matching on the run-up week too compares a user in the second week
+            of a busy stretch with others in the same place, not with users
+            whose stretch runs on into the weeks after (DECISIONS.md) #}
+        windowed.active_days * 10 + windowed.active_days_run_up as activity_stratum,
         case
             -- the weeks before (and the run-up week) or after run past the
             -- activity's full weeks
