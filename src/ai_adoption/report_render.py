@@ -858,26 +858,32 @@ def _effect_lines(feature: str, effect: FeatureEffect) -> str:
             )
         change = f"{value} active days a week ({interval})"
     lines = [f'<p class="effect">Effect of adopting it: {change}, {sides}.</p>']
-    floor = effect.effect_without_feature_days
-    if floor is not None:
+    floors = (
+        (
+            "effect_beyond_own_use",
+            effect.effect_beyond_own_use,
+            effect.effect_beyond_own_use_lower,
+            effect.effect_beyond_own_use_upper,
+            "Without the days only the feature was used (no other action that day)",
+            "the floor the verdict reads",
+        ),
+        (
+            "effect_without_feature_days",
+            effect.effect_without_feature_days,
+            effect.effect_without_feature_days_lower,
+            effect.effect_without_feature_days_upper,
+            "Without every day the feature was used",
+            "the strictest floor, as some of those days would have been active anyway",
+        ),
+    )
+    for name, floor, lower, upper, label, meaning in floors:
+        if floor is None:
+            continue
         floor_interval = ""
-        if (
-            effect.effect_without_feature_days_lower is not None
-            and effect.effect_without_feature_days_upper is not None
-        ):
-            bounds = _interval_text(
-                feature,
-                "effect_without_feature_days",
-                effect.effect_without_feature_days_lower,
-                effect.effect_without_feature_days_upper,
-            )
-            floor_interval = f" (interval {bounds})"
-        shown = metric("effect_without_feature_days", floor, _signed_text(floor))
-        lines.append(
-            f'<p class="effect">Without the days the feature itself was used: {shown}'
-            f"{floor_interval}, a floor, as some of those days would have been active "
-            "anyway.</p>"
-        )
+        if lower is not None and upper is not None:
+            floor_interval = f" (interval {_interval_text(feature, name, lower, upper)})"
+        shown = metric(name, floor, _signed_text(floor))
+        lines.append(f'<p class="effect">{label}: {shown}{floor_interval}, {meaning}.</p>')
     verdict = _field("verdict", effect.verdict, feature=feature, text=_label(effect.verdict))
     reason = _field(
         "verdict_reason",
