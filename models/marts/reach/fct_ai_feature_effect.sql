@@ -15,8 +15,6 @@
 {%- set double = ai_adoption_type('double') -%}
 {%- set min_adopters = var('ai_adoption_effect_min_adopters') -%}
 {%- set negligible = var('ai_adoption_effect_negligible_days') -%}
-{#- the estimates with an interval: each is the mean of excess_change<suffix> -#}
-{%- set estimates = ['effect', 'effect_without_feature_days', 'effect_beyond_own_use'] -%}
 
 with
 
@@ -71,10 +69,12 @@ estimated as (
         avg(control_days_before) / {{ k }} as control_days_before,
         avg(control_days_after) / {{ k }} as control_days_after,
         avg(excess_change_with_run_up) / {{ k }} as effect_with_run_up_week,
-        {%- for estimate in estimates %}
-        avg({{ estimate | replace('effect', 'excess_change') }}) / {{ k }} as {{ estimate }},
-        var_samp({{ estimate | replace('effect', 'excess_change') }}) as {{ estimate }}_variance{{ ',' if not loop.last }}
-        {%- endfor %}
+        avg(excess_change) / {{ k }} as effect,
+        var_samp(excess_change) as effect_variance,
+        avg(excess_change_without_feature_days) / {{ k }} as effect_without_feature_days,
+        var_samp(excess_change_without_feature_days) as effect_without_feature_days_variance,
+        avg(excess_change_beyond_own_use) / {{ k }} as effect_beyond_own_use,
+        var_samp(excess_change_beyond_own_use) as effect_beyond_own_use_variance
     from matched
     group by 1
 
@@ -146,12 +146,17 @@ intervals as (
         estimated.control_days_before,
         estimated.control_days_after,
         estimated.effect_with_run_up_week,
-        {%- for estimate in estimates %}
-        estimated.{{ estimate }},
+        estimated.effect,
+        estimated.effect_without_feature_days,
+        estimated.effect_beyond_own_use,
+        {{ z }} * sqrt(estimated.effect_variance / estimated.adopters_matched + {{ control_part }})
+        / {{ k }} as effect_margin,
         {{ z }} * sqrt(
-            estimated.{{ estimate }}_variance / estimated.adopters_matched + {{ control_part }}
-        ) / {{ k }} as {{ estimate }}_margin{{ ',' if not loop.last }}
-        {%- endfor %}
+            estimated.effect_without_feature_days_variance / estimated.adopters_matched + {{ control_part }}
+        ) / {{ k }} as effect_without_feature_days_margin,
+        {{ z }} * sqrt(
+            estimated.effect_beyond_own_use_variance / estimated.adopters_matched + {{ control_part }}
+        ) / {{ k }} as effect_beyond_own_use_margin
     from counted
     left join estimated
         on counted.feature = estimated.feature
@@ -164,10 +169,12 @@ bounded as (
 
     select
         *,
-        {%- for estimate in estimates %}
-        {{ estimate }} - {{ estimate }}_margin as {{ estimate }}_lower,
-        {{ estimate }} + {{ estimate }}_margin as {{ estimate }}_upper{{ ',' if not loop.last }}
-        {%- endfor %}
+        effect - effect_margin as effect_lower,
+        effect + effect_margin as effect_upper,
+        effect_without_feature_days - effect_without_feature_days_margin as effect_without_feature_days_lower,
+        effect_without_feature_days + effect_without_feature_days_margin as effect_without_feature_days_upper,
+        effect_beyond_own_use - effect_beyond_own_use_margin as effect_beyond_own_use_lower,
+        effect_beyond_own_use + effect_beyond_own_use_margin as effect_beyond_own_use_upper
     from intervals
 
 ),
