@@ -13,6 +13,9 @@ works out, per feature, what ``fct_ai_feature_effect`` must hold:
 * the estimate is the mean over adopters of their change less their comparison's mean change;
   its variance adds the spread of those differences and each stratum's control variance
   weighted by its adopters;
+* the placebo is the same comparison within the weeks before: their later half (``weeks // 2``
+  weeks ending two weeks before adoption) less their earlier half, per week; a placebo whose
+  interval lies wholly beyond ``pre_trend_days`` leaves the verdict inconclusive;
 * the floor takes out the adopter's days of the feature whose action count is missing or no
   more than the day's AI events; the strict floor takes out every day of the feature.
 """
@@ -48,6 +51,7 @@ class Adopter:
     feature_only_days_after: int = 0
     counted_days_after: int = 0
     change_with_run_up: int = 0
+    pre_trend: int | None = None
 
 
 @dataclass
@@ -84,9 +88,18 @@ def reference_effects(
     def days_in(user: str, span: range) -> int:
         return sum(per_week.get((user, w), 0) for w in span)
 
-    def window(user: str, week: int) -> tuple[int, int, int, str]:
+    half = weeks // 2
+
+    def window(user: str, week: int) -> tuple[int, int, int, int | None, str]:
         # the weeks before end two weeks before: the week just before is the run-up
         before = days_in(user, range(week - weeks - 1, week - 1))
+        # the placebo: the later half of the weeks before less the earlier half
+        pre_trend = (
+            days_in(user, range(week - 1 - half, week - 1))
+            - days_in(user, range(week - weeks - 1, week - weeks - 1 + half))
+            if half
+            else None
+        )
         with_run_up = days_in(user, range(week - weeks, week))
         after = days_in(user, range(week + 1, week + weeks + 1))
         if week - weeks - 1 < first_full or week + weeks > last_full:
@@ -95,7 +108,7 @@ def reference_effects(
             status = "new_to_product"
         else:
             status = "comparable"
-        return before, after, after - with_run_up, status
+        return before, after, after - with_run_up, pre_trend, status
 
     first_used: dict[tuple[str, str], datetime] = {}
     used_on: dict[tuple[str, str], set[date]] = defaultdict(set)
@@ -118,7 +131,7 @@ def reference_effects(
         if (user, week) not in per_week:
             adopters[feature].append(Adopter(user, feature, week, "outside_activity"))
             continue
-        before, after, change_with_run_up, status = window(user, week)
+        before, after, change_with_run_up, pre_trend, status = window(user, week)
         own = [
             d
             for d in used_on[(user, feature)]
@@ -136,50 +149,58 @@ def reference_effects(
                 sum(only_ai(user, d) for d in own),
                 sum(actions[(user, d)] is not None for d in own),
                 change_with_run_up,
+                pre_trend,
             )
         )
 
-    comparable_weeks: dict[tuple[int, tuple[int, int]], list[tuple[str, int, int, int, int]]] = (
-        defaultdict(list)
-    )
+    comparable_weeks: dict[tuple[int, tuple[int, int]], list[tuple[Any, ...]]] = defaultdict(list)
     for (user, week), active in per_week.items():
-        before, after, change_with_run_up, status = window(user, week)
+        before, after, change_with_run_up, pre_trend, status = window(user, week)
         if status == "comparable":
             comparable_weeks[(week, (active, per_week.get((user, week - 1), 0)))].append(
-                (user, before, after, after - before, change_with_run_up)
+                (user, before, after, after - before, change_with_run_up, pre_trend)
             )
 
     z = statistics.NormalDist().inv_cdf(0.5 + confidence / 2)
     matched: dict[str, list[tuple[Adopter, float]]] = {}
     rows: dict[str, dict[str, Any]] = {}
     for feature, people in adopters.items():
-        pairs: list[tuple[Adopter, float, float, float, float, float, float]] = []
-        strata: dict[tuple[int, tuple[int, int]], tuple[int, float, int]] = {}
+        pairs: list[tuple[Any, ...]] = []
+        strata: dict[tuple[int, tuple[int, int]], tuple[int, float, int, float]] = {}
         for adopter in people:
             if adopter.status != "comparable":
                 continue
             key = (adopter.week, adopter.stratum)
             controls = [
-                (before, after, change, with_run_up)
-                for user, before, after, change, with_run_up in comparable_weeks.get(key, [])
+                (before, after, change, with_run_up, pre_trend)
+                for user, before, after, change, with_run_up, pre_trend in comparable_weeks.get(
+                    key, []
+                )
                 if (user, feature) not in adoption_week
                 or adoption_week[(user, feature)] > adopter.week + weeks
             ]
             if len(controls) < 2:
                 continue
-            changes = [c for _, _, c, _ in controls]
+            changes = [c for _, _, c, _, _ in controls]
             mean = statistics.fmean(changes)
-            n_adopters, _, _ = strata.get(key, (0, 0.0, 0))
-            strata[key] = (n_adopters + 1, statistics.variance(changes), len(controls))
+            pre_trends = [p for *_, p in controls]
+            n_adopters = strata.get(key, (0, 0.0, 0, 0.0))[0]
+            strata[key] = (
+                n_adopters + 1,
+                statistics.variance(changes),
+                len(controls),
+                statistics.variance(pre_trends) if half else 0.0,
+            )
             pairs.append(
                 (
                     adopter,
                     adopter.change - mean,
                     adopter.change - adopter.feature_days_after - mean,
-                    statistics.fmean(b for b, _, _, _ in controls),
-                    statistics.fmean(a for _, a, _, _ in controls),
+                    statistics.fmean(b for b, *_ in controls),
+                    statistics.fmean(a for _, a, *_ in controls),
                     adopter.change - adopter.feature_only_days_after - mean,
-                    adopter.change_with_run_up - statistics.fmean(r for _, _, _, r in controls),
+                    adopter.change_with_run_up - statistics.fmean(r for *_, r, _ in controls),
+                    adopter.pre_trend - statistics.fmean(pre_trends) if half else None,
                 )
             )
         matched[feature] = [(a, excess) for a, excess, *_ in pairs]
@@ -190,12 +211,12 @@ def reference_effects(
             "adopters_window_incomplete": sum(a.status == "window_incomplete" for a in people),
             "adopters_new_to_product": sum(a.status == "new_to_product" for a in people),
             "adopters_matched": n,
-            "control_user_weeks": sum(c for _, _, c in strata.values()),
+            "control_user_weeks": sum(c for _, _, c, _ in strata.values()),
         }
         row["adopters_unmatched"] = sum(a.status == "comparable" for a in people) - n
         row["is_own_use_counted"] = any(p[0].counted_days_after for p in pairs)
         if n:
-            control_part = sum(k * k * v / c for k, v, c in strata.values()) / (n * n)
+            control_part = sum(k * k * v / c for k, v, c, _ in strata.values()) / (n * n)
             row["effect_days_per_week"] = statistics.fmean(p[1] for p in pairs) / weeks
             row["effect_without_feature_days"] = statistics.fmean(p[2] for p in pairs) / weeks
             row["control_days_before"] = statistics.fmean(p[3] for p in pairs) / weeks
@@ -216,14 +237,27 @@ def reference_effects(
                     margin = z * math.sqrt(statistics.variance(values) / n + control_part) / weeks
                     row[f"{name}_lower"] = centre - margin
                     row[f"{name}_upper"] = centre + margin
+                if half:
+                    placebo = [p[7] for p in pairs]
+                    pre_part = sum(k * k * v / c for k, _, c, v in strata.values()) / (n * n)
+                    centre = statistics.fmean(placebo) / half
+                    margin = z * math.sqrt(statistics.variance(placebo) / n + pre_part) / half
+                    row["pre_trend_days_per_week"] = centre
+                    row["pre_trend_lower"] = centre - margin
+                    row["pre_trend_upper"] = centre + margin
         rows[feature] = row
     return Oracle(adopters=dict(adopters), matched=matched, rows=rows)
 
 
-def expected_verdict(row: dict[str, Any], min_adopters: int, negligible_days: float) -> str:
+def expected_verdict(
+    row: dict[str, Any], min_adopters: int, negligible_days: float, pre_trend_days: float
+) -> str:
     """The verdict the documented rules give a row of :func:`reference_effects`."""
     lower = row.get("effect_lower")
     if row["adopters_matched"] < min_adopters or lower is None:
+        return "inconclusive"
+    pre_lower, pre_upper = row.get("pre_trend_lower"), row.get("pre_trend_upper")
+    if pre_lower is not None and (pre_lower > pre_trend_days or pre_upper < -pre_trend_days):
         return "inconclusive"
     if row["effect_beyond_own_use_lower"] > 0:
         return "more_active"

@@ -53,6 +53,7 @@ LOSS = 0.25
 WEEKS = 3
 MIN_ADOPTERS = 30
 NEGLIGIBLE_DAYS = 0.5
+PRE_TREND_DAYS = 0.25
 CONFIDENCE = 0.9
 PLANTED = "report_builder"
 NOT_PLANTED = "email_draft"
@@ -114,7 +115,7 @@ def oracle(con: duckdb.DuckDBPyConnection) -> Oracle:
 
 
 def _expected_verdict(row: dict[str, Any]) -> str:
-    return expected_verdict(row, MIN_ADOPTERS, NEGLIGIBLE_DAYS)
+    return expected_verdict(row, MIN_ADOPTERS, NEGLIGIBLE_DAYS, PRE_TREND_DAYS)
 
 
 def _expected_effect(truth: dict[str, Any], matched: list[tuple[Adopter, float]]) -> float:

@@ -10,12 +10,21 @@ of coming to the product, busy stretches of two weeks that anyone may have, and 
   is used on ``GAIN_USE_SHARE`` of the adopter's active days, always on days with other
   actions too: its gain is not made of its own use. Heavier users adopt it more often.
 
-Two checks:
+A third feature lives in a product of its own, so as to leave the first two as they are:
+
+- ``rising`` changes nothing either, and is taken up mostly by users whose activity had been
+  rising for a month before (a new project growing) and stays at its new level: the weeks after
+  are busier than the weeks before whatever the feature does, and the placebo on the weeks
+  before must see it.
+
+Three checks:
 
 - over many seeds, the method as the README states it (``effect_reference``) puts the truth
   inside its 90 % interval in at least ``MIN_COVERAGE`` of them for both features, and calls
   ``real_gain`` more active in most; the run-up window and the strict floor, shown beside,
   do not;
+- the rising feature's verdict is inconclusive for its pre-trend in most seeds, where the
+  estimate alone would call a gain;
 - on one seed, the mart built by dbt equals that reading of the method.
 """
 
@@ -63,6 +72,16 @@ GAIN_USE_SHARE = 0.4
 #: busy_week is used on this share of active days after adoption.
 BUSY_USE_SHARE = 0.3
 TRUTH: dict[str, float] = {BUSY_FEATURE: 0.0, GAIN_FEATURE: GAIN_DAYS_PER_WEEK}
+#: rising: the share of users whose daily chance rises before they take it up, over how many
+#: weeks and by how much in all; the others take it up at a steady weekly chance.
+RISING_FEATURE = "rising"
+RISING_USER_SHARE = 0.3
+RISING_WEEKS = 4
+RISING_LIFT = 0.3
+STEADY_HAZARD = 0.01
+RISING_SEEDS = range(10)
+#: The share of seeds in which rising must be left inconclusive for its pre-trend.
+MIN_PRE_TREND_CAUGHT = 0.8
 #: Events of one session and other actions on an active day.
 SESSION_EVENTS: tuple[int, int] = (2, 6)
 OTHER_ACTIONS: tuple[int, int] = (1, 12)
@@ -73,6 +92,7 @@ WEEKS = 3
 CONFIDENCE = 0.9
 MIN_ADOPTERS = 30
 NEGLIGIBLE_DAYS = 0.5
+PRE_TREND_DAYS = 0.25
 
 SEEDS = range(30)
 #: The share of seeds whose 90 % interval must hold the truth.
@@ -151,6 +171,44 @@ def _simulate_user(rng: Random, user: str, product: Product) -> None:
             product.activity.append((user, day, ai_events + rng.randint(*OTHER_ACTIONS)))
 
 
+def _simulate_rising_user(rng: Random, user: str, product: Product) -> None:
+    """A user of the product of the rising feature: steady, or rising in the weeks before
+    adoption; the feature is used on the first active day of the adoption week and changes
+    nothing."""
+    chance = rng.uniform(*ACTIVE_CHANCE_RANGE)
+    rising = rng.random() < RISING_USER_SHARE
+    if rising:
+        adopted: int | None = rng.randrange(RISING_WEEKS, WEEKS_SIMULATED)
+    else:
+        adopted = _adoption_week(rng, [STEADY_HAZARD] * WEEKS_SIMULATED)
+    for week in range(WEEKS_SIMULATED):
+        p = chance
+        if rising and adopted is not None:
+            # up step by step in the weeks before adoption, then level
+            p += RISING_LIFT * min(1.0, max(0, week - adopted + RISING_WEEKS) / RISING_WEEKS)
+        p = min(1.0, p)
+        first_use = adopted == week
+        for weekday in range(DAYS_PER_WEEK):
+            if rng.random() >= p:
+                continue
+            day = START + timedelta(days=week * DAYS_PER_WEEK + weekday)
+            ai_events = 0
+            if first_use:
+                first_use = False
+                ai_events = rng.randint(*SESSION_EVENTS)
+                started = datetime(day.year, day.month, day.day, 12)
+                product.sessions.append((user, RISING_FEATURE, started, ai_events))
+            product.activity.append((user, day, ai_events + rng.randint(*OTHER_ACTIONS)))
+
+
+def simulate_rising(seed: int, users: int = USERS) -> Product:
+    rng = Random(f"effect-simulation-rising:{seed}")
+    product = Product()
+    for number in range(users):
+        _simulate_rising_user(rng, f"r_{number:05d}", product)
+    return product
+
+
 def simulate(seed: int, users: int = USERS) -> Product:
     rng = Random(f"effect-simulation:{seed}")
     product = Product()
@@ -177,7 +235,7 @@ def seeded() -> Seeded:
         estimated = reference_effects(product.activity, product.sessions, WEEKS, CONFIDENCE)
         for feature in TRUTH:
             row = estimated.rows[feature]
-            row["verdict"] = expected_verdict(row, MIN_ADOPTERS, NEGLIGIBLE_DAYS)
+            row["verdict"] = expected_verdict(row, MIN_ADOPTERS, NEGLIGIBLE_DAYS, PRE_TREND_DAYS)
             rows[feature].append(row)
     return Seeded(rows=rows)
 
@@ -231,6 +289,31 @@ def test_a_real_gain_of_a_frequent_feature_is_called_more_active(
     assert more_active >= MIN_MORE_ACTIVE
     # the strict floor, which takes out every day of use, would never call it a gain
     assert all(row["effect_without_feature_days_lower"] <= 0 for row in rows)
+
+
+def test_a_rise_that_began_before_adoption_is_not_called_a_gain(
+    record_property: RecordProperty,
+) -> None:
+    rows = []
+    for seed in RISING_SEEDS:
+        product = simulate_rising(seed)
+        row = reference_effects(product.activity, product.sessions, WEEKS, CONFIDENCE).rows[
+            RISING_FEATURE
+        ]
+        row["verdict"] = expected_verdict(row, MIN_ADOPTERS, NEGLIGIBLE_DAYS, PRE_TREND_DAYS)
+        rows.append(row)
+    estimate = statistics.fmean(row["effect_days_per_week"] for row in rows)
+    placebo = statistics.fmean(row["pre_trend_days_per_week"] for row in rows)
+    caught = statistics.fmean(row["pre_trend_lower"] > PRE_TREND_DAYS for row in rows)
+    record_property(
+        "artifact",
+        f"{RISING_FEATURE}: truth +0.00, mean estimate {estimate:+.3f}, placebo {placebo:+.3f}, "
+        f"pre-trend caught in {caught:.2f} of seeds",
+    )
+    # the estimate alone would call it a gain: the rise goes on after adoption
+    assert all(row["effect_lower"] > 0 for row in rows)
+    assert caught >= MIN_PRE_TREND_CAUGHT
+    assert statistics.fmean(row["verdict"] == "inconclusive" for row in rows) >= caught
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,5 +389,5 @@ def test_the_mart_equals_the_method_on_a_simulated_product(
                 )
             else:
                 assert mart[feature][column] == value, (feature, column)
-        verdict = expected_verdict(row, MIN_ADOPTERS, NEGLIGIBLE_DAYS)
+        verdict = expected_verdict(row, MIN_ADOPTERS, NEGLIGIBLE_DAYS, PRE_TREND_DAYS)
         assert mart[feature]["verdict"] == verdict, feature

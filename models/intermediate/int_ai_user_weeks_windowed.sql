@@ -11,6 +11,8 @@
     stops. The one place of the effect's comparison window, of which
     user-weeks can be compared, and of the strata users are matched in. -#}
 {%- set k = ai_adoption_effect_weeks() -%}
+{#- the weeks in each half of the weeks before, for the placebo -#}
+{%- set half = k // 2 -%}
 
 with
 
@@ -73,6 +75,21 @@ windowed as (
             partition by user_id order by week_number
             range between 1 preceding and 1 preceding
         ), 0) as active_days_run_up,
+        {#- the placebo: the later half of the weeks before less the earlier
+            half (the middle week left out when they are odd); none with a
+            single week before #}
+        case
+            when {{ half }} > 0
+                then
+                    coalesce(sum(active_days) over (
+                        partition by user_id order by week_number
+                        range between {{ ([half, 1] | max) + 1 }} preceding and 2 preceding
+                    ), 0)
+                    - coalesce(sum(active_days) over (
+                        partition by user_id order by week_number
+                        range between {{ k + 1 }} preceding and {{ k + 2 - ([half, 1] | max) }} preceding
+                    ), 0)
+        end as active_days_pre_trend,
         -- the window the gap replaces: the weeks just before, run-up included
         coalesce(sum(active_days) over (
             partition by user_id order by week_number
@@ -100,6 +117,7 @@ final as (
         windowed.active_days_after,
         windowed.active_days_after - windowed.active_days_before as active_days_change,
         windowed.active_days_after - windowed.active_days_before_with_run_up as active_days_change_with_run_up,
+        windowed.active_days_pre_trend,
         {#- the stratum users are matched in: the week's own active days and
             the run-up week's, written as one number (tens: the week's, units:
             the run-up week's). Both weeks are in neither window, so the change

@@ -787,6 +787,9 @@ _VERDICT_REASONS: dict[str, str] = {
     ),
     "interval_too_wide": "the interval holds zero and is too wide to rule out a change",
     "too_few_adopters": "too few adopters to compare",
+    "pre_trend": (
+        "adopters were already changing against like users in the weeks before they adopted"
+    ),
 }
 
 #: The badge of a verdict; the others read as neutral.

@@ -15,6 +15,9 @@
 {%- set double = ai_adoption_type('double') -%}
 {%- set min_adopters = var('ai_adoption_effect_min_adopters') -%}
 {%- set negligible = var('ai_adoption_effect_negligible_days') -%}
+{%- set pre_trend_days = var('ai_adoption_effect_pre_trend_days') -%}
+{#- the weeks in each half of the weeks before, for the placebo -#}
+{%- set half = k // 2 -%}
 
 with
 
@@ -40,6 +43,10 @@ matched as (
         control_days_before,
         control_days_after,
         control_change_variance,
+        control_pre_trend_variance,
+        -- the placebo: the adopter's change within the weeks before, less the
+        -- comparison users' mean change there, when neither had adopted
+        active_days_pre_trend - control_pre_trend_mean as excess_pre_trend,
         -- the adopter's change less the comparison users' mean change
         active_days_change - control_change_mean as excess_change,
         -- the same with every day of the feature's use taken out: the strict floor
@@ -74,7 +81,10 @@ estimated as (
         avg(excess_change_without_feature_days) / {{ k }} as effect_without_feature_days,
         var_samp(excess_change_without_feature_days) as effect_without_feature_days_variance,
         avg(excess_change_beyond_own_use) / {{ k }} as effect_beyond_own_use,
-        var_samp(excess_change_beyond_own_use) as effect_beyond_own_use_variance
+        var_samp(excess_change_beyond_own_use) as effect_beyond_own_use_variance,
+        -- null without a placebo (a single week before)
+        avg(excess_pre_trend) / {{ [half, 1] | max }} as pre_trend,
+        var_samp(excess_pre_trend) as pre_trend_variance
     from matched
     group by 1
 
@@ -88,7 +98,8 @@ strata as (
         activity_stratum,
         count(*) as adopters,
         max(control_user_weeks) as control_user_weeks,
-        max(control_change_variance) as control_change_variance
+        max(control_change_variance) as control_change_variance,
+        max(control_pre_trend_variance) as control_pre_trend_variance
     from matched
     group by 1, 2, 3
 
@@ -102,6 +113,8 @@ control_spread as (
         feature,
         sum(cast(adopters as {{ double }}) * adopters * control_change_variance / control_user_weeks)
             as weighted_variance,
+        sum(cast(adopters as {{ double }}) * adopters * control_pre_trend_variance / control_user_weeks)
+            as weighted_pre_trend_variance,
         cast(sum(control_user_weeks) as bigint) as control_user_weeks
     from strata
     group by 1
@@ -126,6 +139,8 @@ intervals as (
 
     {#- the comparison means' part of the variance of a mean over the adopters #}
     {%- set control_part = 'control_spread.weighted_variance / (cast(estimated.adopters_matched as '
+        ~ double ~ ') * estimated.adopters_matched)' %}
+    {%- set pre_trend_control_part = 'control_spread.weighted_pre_trend_variance / (cast(estimated.adopters_matched as '
         ~ double ~ ') * estimated.adopters_matched)' %}
     select
         counted.feature,
@@ -156,7 +171,11 @@ intervals as (
         ) / {{ k }} as effect_without_feature_days_margin,
         {{ z }} * sqrt(
             estimated.effect_beyond_own_use_variance / estimated.adopters_matched + {{ control_part }}
-        ) / {{ k }} as effect_beyond_own_use_margin
+        ) / {{ k }} as effect_beyond_own_use_margin,
+        estimated.pre_trend,
+        {{ z }} * sqrt(
+            estimated.pre_trend_variance / estimated.adopters_matched + {{ pre_trend_control_part }}
+        ) / {{ [half, 1] | max }} as pre_trend_margin
     from counted
     left join estimated
         on counted.feature = estimated.feature
@@ -174,7 +193,9 @@ bounded as (
         effect_without_feature_days - effect_without_feature_days_margin as effect_without_feature_days_lower,
         effect_without_feature_days + effect_without_feature_days_margin as effect_without_feature_days_upper,
         effect_beyond_own_use - effect_beyond_own_use_margin as effect_beyond_own_use_lower,
-        effect_beyond_own_use + effect_beyond_own_use_margin as effect_beyond_own_use_upper
+        effect_beyond_own_use + effect_beyond_own_use_margin as effect_beyond_own_use_upper,
+        pre_trend - pre_trend_margin as pre_trend_lower,
+        pre_trend + pre_trend_margin as pre_trend_upper
     from intervals
 
 ),
@@ -187,6 +208,11 @@ judged as (
         *,
         case
             when adopters_matched < {{ min_adopters }} or effect_lower is null then 'too_few_adopters'
+            -- adopters were already changing against their comparison before
+            -- they adopted: the difference in differences cannot be read
+            when
+                pre_trend_lower > {{ pre_trend_days }} or pre_trend_upper < -{{ pre_trend_days }}
+                then 'pre_trend'
             -- more active even with the days the feature's use alone may
             -- explain taken out
             when effect_beyond_own_use_lower > 0 then 'gain_beyond_feature_days'
@@ -237,6 +263,9 @@ final as (
         effect_beyond_own_use,
         effect_beyond_own_use_lower,
         effect_beyond_own_use_upper,
+        pre_trend as pre_trend_days_per_week,
+        pre_trend_lower,
+        pre_trend_upper,
         cast({{ var('ai_adoption_confidence_level') }} as {{ double }}) as confidence_level,
         verdict_reason,
         case verdict_reason
