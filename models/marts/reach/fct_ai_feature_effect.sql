@@ -7,9 +7,10 @@
     feature by the end of the window (int_ai_feature_adopters_matched).
     The estimate comes with an interval at var ai_adoption_confidence_level
     and the users on each side, beside the estimate with the run-up week
-    kept in and two floors that take out the feature's own days; it is an
-    observational comparison, not an experiment (DECISIONS.md, "Effect").
-    Empty without a product activity source. -#}
+    kept in, two floors that take out the feature's own days, and a
+    placebo on the weeks before; it is an observational comparison, not an
+    experiment (DECISIONS.md, "Effect"). Empty without a product activity
+    source. -#}
 {%- set k = ai_adoption_effect_weeks() -%}
 {%- set z = ai_adoption_z_score() -%}
 {%- set double = ai_adoption_type('double') -%}
