@@ -16,6 +16,8 @@ works out, per feature, what ``fct_ai_feature_effect`` must hold:
 * the placebo is the same comparison within the weeks before: their later half (``weeks // 2``
   weeks ending two weeks before adoption) less their earlier half, per week; a placebo whose
   interval lies wholly beyond ``pre_trend_days`` leaves the verdict inconclusive;
+* the other AI features an adopter took up from the first of the weeks before to the last week
+  after are named, and the estimate is given again without those adopters;
 * the floor takes out the adopter's days of the feature whose action count is missing or no
   more than the day's AI events; the strict floor takes out every day of the feature.
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -125,6 +127,9 @@ def reference_effects(
         return count is None or count <= ai_events[(user, day)]
 
     adoption_week = {key: week_of(started.date()) for key, started in first_used.items()}
+    adopted_by_user: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (user, feature), week in adoption_week.items():
+        adopted_by_user[user].append((feature, week))
 
     adopters: dict[str, list[Adopter]] = defaultdict(list)
     for (user, feature), week in sorted(adoption_week.items()):
@@ -215,6 +220,23 @@ def reference_effects(
         }
         row["adopters_unmatched"] = sum(a.status == "comparable" for a in people) - n
         row["is_own_use_counted"] = any(p[0].counted_days_after for p in pairs)
+        # other AI features each matched adopter took up from the first of the weeks before to
+        # the last week after
+        others = {
+            id(p[0]): sorted(
+                other
+                for other, week in adopted_by_user[p[0].user]
+                if other != feature and p[0].week - weeks - 1 <= week <= p[0].week + weeks
+            )
+            for p in pairs
+        }
+        counts = Counter(other for names in others.values() for other in names)
+        row["adopters_with_other_adoptions"] = sum(bool(names) for names in others.values())
+        row["other_adoptions"] = (
+            ", ".join(f"{other} ({counts[other]})" for other in sorted(counts)) or None
+        )
+        alone = [p for p in pairs if not others[id(p[0])]]
+        alone_strata = Counter((p[0].week, p[0].stratum) for p in alone)
         if n:
             control_part = sum(k * k * v / c for k, v, c, _ in strata.values()) / (n * n)
             row["effect_days_per_week"] = statistics.fmean(p[1] for p in pairs) / weeks
@@ -226,6 +248,8 @@ def reference_effects(
             row["feature_only_days_after"] = (
                 statistics.fmean(p[0].feature_only_days_after for p in pairs) / weeks
             )
+            if alone:
+                row["effect_without_other_adopters"] = statistics.fmean(p[1] for p in alone) / weeks
             if n >= 2:
                 excess = {
                     "effect": [p[1] for p in pairs],
@@ -237,6 +261,17 @@ def reference_effects(
                     margin = z * math.sqrt(statistics.variance(values) / n + control_part) / weeks
                     row[f"{name}_lower"] = centre - margin
                     row[f"{name}_upper"] = centre + margin
+                if len(alone) >= 2:
+                    values = [p[1] for p in alone]
+                    m = len(alone)
+                    alone_part = sum(
+                        count * count * strata[key][1] / strata[key][2]
+                        for key, count in alone_strata.items()
+                    ) / (m * m)
+                    centre = statistics.fmean(values) / weeks
+                    margin = z * math.sqrt(statistics.variance(values) / m + alone_part) / weeks
+                    row["effect_without_other_adopters_lower"] = centre - margin
+                    row["effect_without_other_adopters_upper"] = centre + margin
                 if half:
                     placebo = [p[7] for p in pairs]
                     pre_part = sum(k * k * v / c for k, _, c, v in strata.values()) / (n * n)

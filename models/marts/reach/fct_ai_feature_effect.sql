@@ -14,6 +14,7 @@
 {%- set k = ai_adoption_effect_weeks() -%}
 {%- set z = ai_adoption_z_score() -%}
 {%- set double = ai_adoption_type('double') -%}
+{%- set text = ai_adoption_type('string') -%}
 {%- set min_adopters = var('ai_adoption_effect_min_adopters') -%}
 {%- set negligible = var('ai_adoption_effect_negligible_days') -%}
 {%- set pre_trend_days = var('ai_adoption_effect_pre_trend_days') -%}
@@ -28,36 +29,60 @@ adopters as (
 
 ),
 
+paired as (
+
+    select * from {{ ref('int_ai_feature_adoptions_paired') }}
+
+),
+
+others_per_adopter as (
+
+    select
+        user_feature_key,
+        count(*) as other_adoptions
+    from paired
+    group by 1
+
+),
+
 matched as (
 
     select
-        feature,
-        adoption_week_start,
-        adoption_week_number,
-        activity_stratum,
-        active_days_before,
-        active_days_after,
-        feature_days_after,
-        feature_only_days_after,
-        feature_days_after_counted,
-        control_user_weeks,
-        control_days_before,
-        control_days_after,
-        control_change_variance,
-        control_pre_trend_variance,
+        adopters.user_feature_key,
+        adopters.feature,
+        adopters.adoption_week_start,
+        adopters.adoption_week_number,
+        adopters.activity_stratum,
+        adopters.active_days_before,
+        adopters.active_days_after,
+        adopters.feature_days_after,
+        adopters.feature_only_days_after,
+        adopters.feature_days_after_counted,
+        adopters.control_user_weeks,
+        adopters.control_days_before,
+        adopters.control_days_after,
+        adopters.control_change_variance,
+        adopters.control_pre_trend_variance,
+        -- the adopter took up another AI feature within the window
+        others_per_adopter.user_feature_key is not null as has_other_adoption,
         -- the placebo: the adopter's change within the weeks before, less the
         -- comparison users' mean change there, when neither had adopted
-        active_days_pre_trend - control_pre_trend_mean as excess_pre_trend,
+        adopters.active_days_pre_trend - adopters.control_pre_trend_mean as excess_pre_trend,
         -- the adopter's change less the comparison users' mean change
-        active_days_change - control_change_mean as excess_change,
+        adopters.active_days_change - adopters.control_change_mean as excess_change,
         -- the same with every day of the feature's use taken out: the strict floor
-        active_days_change - feature_days_after - control_change_mean as excess_change_without_feature_days,
+        adopters.active_days_change - adopters.feature_days_after - adopters.control_change_mean
+            as excess_change_without_feature_days,
         -- the same with the days its use alone may explain taken out: the floor
-        active_days_change - feature_only_days_after - control_change_mean as excess_change_beyond_own_use,
+        adopters.active_days_change - adopters.feature_only_days_after - adopters.control_change_mean
+            as excess_change_beyond_own_use,
         -- the same with the run-up week in the weeks before: what the gap changes
-        active_days_change_with_run_up - control_change_with_run_up_mean as excess_change_with_run_up
+        adopters.active_days_change_with_run_up - adopters.control_change_with_run_up_mean
+            as excess_change_with_run_up
     from adopters
-    where is_matched
+    left join others_per_adopter
+        on adopters.user_feature_key = others_per_adopter.user_feature_key
+    where adopters.is_matched
 
 ),
 
@@ -85,7 +110,12 @@ estimated as (
         var_samp(excess_change_beyond_own_use) as effect_beyond_own_use_variance,
         -- null without a placebo (a single week before)
         avg(excess_pre_trend) / {{ [half, 1] | max }} as pre_trend,
-        var_samp(excess_pre_trend) as pre_trend_variance
+        var_samp(excess_pre_trend) as pre_trend_variance,
+        count(case when has_other_adoption then 1 end) as adopters_with_other_adoptions,
+        -- the estimate over the adopters who took up no other AI feature
+        count(case when not has_other_adoption then 1 end) as adopters_alone,
+        avg(case when not has_other_adoption then excess_change end) / {{ k }} as effect_without_other_adopters,
+        var_samp(case when not has_other_adoption then excess_change end) as effect_without_other_adopters_variance
     from matched
     group by 1
 
@@ -100,7 +130,8 @@ strata as (
         count(*) as adopters,
         max(control_user_weeks) as control_user_weeks,
         max(control_change_variance) as control_change_variance,
-        max(control_pre_trend_variance) as control_pre_trend_variance
+        max(control_pre_trend_variance) as control_pre_trend_variance,
+        count(case when not has_other_adoption then 1 end) as adopters_alone
     from matched
     group by 1, 2, 3
 
@@ -116,8 +147,36 @@ control_spread as (
             as weighted_variance,
         sum(cast(adopters as {{ double }}) * adopters * control_pre_trend_variance / control_user_weeks)
             as weighted_pre_trend_variance,
+        sum(cast(adopters_alone as {{ double }}) * adopters_alone * control_change_variance / control_user_weeks)
+            as weighted_variance_alone,
         cast(sum(control_user_weeks) as bigint) as control_user_weeks
     from strata
+    group by 1
+
+),
+
+other_adopted as (
+
+    -- the other features the matched adopters took up within their window
+    select
+        matched.feature,
+        paired.other_feature,
+        count(*) as adopters
+    from matched
+    inner join paired
+        on matched.user_feature_key = paired.user_feature_key
+    group by 1, 2
+
+),
+
+other_named as (
+
+    select
+        feature,
+        {{ ai_adoption_listagg(
+            "other_feature || ' (' || cast(adopters as " ~ text ~ ") || ')'", "', '", 'other_feature'
+        ) }} as other_adoptions
+    from other_adopted
     group by 1
 
 ),
@@ -174,6 +233,14 @@ intervals as (
             estimated.effect_beyond_own_use_variance / estimated.adopters_matched + {{ control_part }}
         ) / {{ k }} as effect_beyond_own_use_margin,
         estimated.pre_trend,
+        coalesce(estimated.adopters_with_other_adoptions, 0) as adopters_with_other_adoptions,
+        other_named.other_adoptions,
+        estimated.effect_without_other_adopters,
+        {{ z }} * sqrt(
+            estimated.effect_without_other_adopters_variance / estimated.adopters_alone
+            + control_spread.weighted_variance_alone
+            / (cast(estimated.adopters_alone as {{ double }}) * estimated.adopters_alone)
+        ) / {{ k }} as effect_without_other_adopters_margin,
         {{ z }} * sqrt(
             estimated.pre_trend_variance / estimated.adopters_matched + {{ pre_trend_control_part }}
         ) / {{ [half, 1] | max }} as pre_trend_margin
@@ -182,6 +249,8 @@ intervals as (
         on counted.feature = estimated.feature
     left join control_spread
         on counted.feature = control_spread.feature
+    left join other_named
+        on counted.feature = other_named.feature
 
 ),
 
@@ -195,6 +264,8 @@ bounded as (
         effect_without_feature_days + effect_without_feature_days_margin as effect_without_feature_days_upper,
         effect_beyond_own_use - effect_beyond_own_use_margin as effect_beyond_own_use_lower,
         effect_beyond_own_use + effect_beyond_own_use_margin as effect_beyond_own_use_upper,
+        effect_without_other_adopters - effect_without_other_adopters_margin as effect_without_other_adopters_lower,
+        effect_without_other_adopters + effect_without_other_adopters_margin as effect_without_other_adopters_upper,
         pre_trend - pre_trend_margin as pre_trend_lower,
         pre_trend + pre_trend_margin as pre_trend_upper
     from intervals
@@ -267,6 +338,11 @@ final as (
         pre_trend as pre_trend_days_per_week,
         pre_trend_lower,
         pre_trend_upper,
+        adopters_with_other_adoptions,
+        other_adoptions,
+        effect_without_other_adopters,
+        effect_without_other_adopters_lower,
+        effect_without_other_adopters_upper,
         cast({{ var('ai_adoption_confidence_level') }} as {{ double }}) as confidence_level,
         verdict_reason,
         case verdict_reason
