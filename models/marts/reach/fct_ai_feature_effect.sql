@@ -238,8 +238,9 @@ intervals as (
         estimated.effect_without_other_adopters,
         {{ z }} * sqrt(
             estimated.effect_without_other_adopters_variance / estimated.adopters_alone
+            -- no such adopter: no interval (and no division by zero)
             + control_spread.weighted_variance_alone
-            / (cast(estimated.adopters_alone as {{ double }}) * estimated.adopters_alone)
+            / nullif(cast(estimated.adopters_alone as {{ double }}) * estimated.adopters_alone, 0)
         ) / {{ k }} as effect_without_other_adopters_margin,
         {{ z }} * sqrt(
             estimated.pre_trend_variance / estimated.adopters_matched + {{ pre_trend_control_part }}
