@@ -48,7 +48,12 @@ adopters as (
         user_weeks.active_days_before,
         user_weeks.active_days_after,
         user_weeks.active_days_change,
+        user_weeks.active_days_run_up,
+        user_weeks.active_days_change_with_run_up,
+        user_weeks.active_days_pre_trend,
         adoptions.feature_days_after,
+        adoptions.feature_only_days_after,
+        adoptions.feature_days_after_counted,
         user_weeks.activity_stratum,
         -- outside_activity: the activity has no day of the user in the
         -- adoption week; else the week's own status
@@ -72,7 +77,9 @@ candidates as (
         activity_stratum,
         active_days_before,
         active_days_after,
-        active_days_change
+        active_days_change,
+        active_days_change_with_run_up,
+        active_days_pre_trend
     from user_weeks
     where effect_sample_status = 'comparable'
 
@@ -87,7 +94,10 @@ pooled as (
         sum(active_days_before) as days_before,
         sum(active_days_after) as days_after,
         sum(active_days_change) as change_sum,
-        sum(active_days_change * active_days_change) as change_squares
+        sum(active_days_change * active_days_change) as change_squares,
+        sum(active_days_change_with_run_up) as change_with_run_up_sum,
+        sum(active_days_pre_trend) as pre_trend_sum,
+        sum(active_days_pre_trend * active_days_pre_trend) as pre_trend_squares
     from candidates
     group by 1, 2
 
@@ -105,7 +115,10 @@ users_of_feature as (
         sum(candidates.active_days_before) as days_before,
         sum(candidates.active_days_after) as days_after,
         sum(candidates.active_days_change) as change_sum,
-        sum(candidates.active_days_change * candidates.active_days_change) as change_squares
+        sum(candidates.active_days_change * candidates.active_days_change) as change_squares,
+        sum(candidates.active_days_change_with_run_up) as change_with_run_up_sum,
+        sum(candidates.active_days_pre_trend) as pre_trend_sum,
+        sum(candidates.active_days_pre_trend * candidates.active_days_pre_trend) as pre_trend_squares
     from candidates
     inner join adoptions
         on
@@ -136,7 +149,12 @@ controls as (
         coalesce(pooled.days_before, 0) - coalesce(users_of_feature.days_before, 0) as days_before,
         coalesce(pooled.days_after, 0) - coalesce(users_of_feature.days_after, 0) as days_after,
         coalesce(pooled.change_sum, 0) - coalesce(users_of_feature.change_sum, 0) as change_sum,
-        coalesce(pooled.change_squares, 0) - coalesce(users_of_feature.change_squares, 0) as change_squares
+        coalesce(pooled.change_squares, 0) - coalesce(users_of_feature.change_squares, 0) as change_squares,
+        coalesce(pooled.change_with_run_up_sum, 0)
+        - coalesce(users_of_feature.change_with_run_up_sum, 0) as change_with_run_up_sum,
+        -- null without a placebo (a single week before)
+        pooled.pre_trend_sum - coalesce(users_of_feature.pre_trend_sum, 0) as pre_trend_sum,
+        pooled.pre_trend_squares - coalesce(users_of_feature.pre_trend_squares, 0) as pre_trend_squares
     from strata
     left join pooled
         on
@@ -158,6 +176,18 @@ final as (
         cast(controls.days_before as {{ double }}) / nullif(controls.user_weeks, 0) as control_days_before,
         cast(controls.days_after as {{ double }}) / nullif(controls.user_weeks, 0) as control_days_after,
         cast(controls.change_sum as {{ double }}) / nullif(controls.user_weeks, 0) as control_change_mean,
+        cast(controls.change_with_run_up_sum as {{ double }})
+        / nullif(controls.user_weeks, 0) as control_change_with_run_up_mean,
+        cast(controls.pre_trend_sum as {{ double }}) / nullif(controls.user_weeks, 0) as control_pre_trend_mean,
+        case
+            when controls.user_weeks >= 2
+                then
+                    (
+                        controls.pre_trend_squares
+                        - cast(controls.pre_trend_sum as {{ double }}) * controls.pre_trend_sum / controls.user_weeks
+                    )
+                    / (controls.user_weeks - 1)
+        end as control_pre_trend_variance,
         case
             when controls.user_weeks >= 2
                 then

@@ -3,7 +3,9 @@
     (the adoption week), and the active days of the product activity in
     the var ai_adoption_effect_weeks weeks after it on which the user
     started a session of the feature: the days its own use may have made
-    active. -#}
+    active; and of those, the days the activity's action_count does not
+    show more actions than the AI events of the day, that the feature's
+    use alone may explain. -#}
 {%- set k = ai_adoption_effect_weeks() -%}
 
 with
@@ -53,12 +55,31 @@ feature_days as (
 
 ),
 
+ai_days as (
+
+    -- the AI events of a user's day, every feature, by the day a session started
+    select
+        user_id,
+        cast(started_at as date) as used_on,
+        sum(event_count) as ai_events
+    from sessions
+    group by 1, 2
+
+),
+
 feature_days_after as (
 
     select
         adopted.user_id,
         adopted.feature,
-        count(*) as feature_days_after
+        count(*) as feature_days_after,
+        -- a day with no action count, or no more actions than AI events,
+        -- may have been active only because of AI: counted as the
+        -- feature's own (some of its AI events may be another feature's)
+        count(
+            case when user_days.action_count is null or user_days.action_count <= ai_days.ai_events then 1 end
+        ) as feature_only_days_after,
+        count(user_days.action_count) as feature_days_after_counted
     from adopted
     inner join feature_days
         on
@@ -68,6 +89,10 @@ feature_days_after as (
         on
             feature_days.user_id = user_days.user_id
             and feature_days.used_on = user_days.activity_date
+    inner join ai_days
+        on
+            feature_days.user_id = ai_days.user_id
+            and feature_days.used_on = ai_days.used_on
     where
         {{ ai_adoption_week_number('feature_days.used_on') }}
         between adopted.adoption_week_number + 1 and adopted.adoption_week_number + {{ k }}
@@ -84,7 +109,9 @@ final as (
         adopted.first_used_at,
         adopted.adoption_week_start,
         adopted.adoption_week_number,
-        coalesce(feature_days_after.feature_days_after, 0) as feature_days_after
+        coalesce(feature_days_after.feature_days_after, 0) as feature_days_after,
+        coalesce(feature_days_after.feature_only_days_after, 0) as feature_only_days_after,
+        coalesce(feature_days_after.feature_days_after_counted, 0) as feature_days_after_counted
     from adopted
     left join feature_days_after
         on

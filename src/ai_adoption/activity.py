@@ -12,7 +12,10 @@ feature does, and only a comparison of each user with their own earlier weeks fi
 that is planted. Per calendar week (Monday to Sunday) a user aims for a number of active days
 drawn from that chance; every day with an AI event is active, and other days of the week are
 added only when the aim is above the AI days. Using AI therefore raises activity only for users
-who use it on more days than they would be active anyway.
+who use it on more days than they would be active anyway. The AI days beyond a week's aim (the
+latest ones of the week) saw nothing but AI use: their ``action_count`` counts that use alone (one
+action per AI session of the day, never more than its events), while every other day draws a count
+of its own.
 
 One effect is planted (``GeneratorConfig.activity_effect``, by default ``report_builder``):
 from the week after a user's first session of the feature, the daily chance goes up by the
@@ -148,6 +151,8 @@ class _User:
     first_day: dict[str, int] = field(default_factory=dict)
     #: feature -> the days with an event of it
     feature_days: dict[str, set[int]] = field(default_factory=dict)
+    #: day -> AI uses that day (one per session and day), every feature
+    ai_uses: dict[int, int] = field(default_factory=dict)
 
 
 #: One row: user_id, activity_date, account_id, action_count and loaded_at in microseconds
@@ -212,6 +217,7 @@ def _ai_users(uses: Iterable[AiUse]) -> list[_User]:
         if user is None:
             user = users[use.user_id] = _User(use.user_id, use.account_id)
         user.ai_days.add(use.day)
+        user.ai_uses[use.day] = user.ai_uses.get(use.day, 0) + 1
         user.feature_days.setdefault(use.feature, set()).add(use.day)
         first = user.first_day.get(use.feature)
         if first is None or use.day < first:
@@ -321,9 +327,11 @@ def _active_days(
     chance: float,
     weeks: Sequence[Sequence[int]],
     lifts: Mapping[str, tuple[int, float]],
-) -> list[int]:
-    """A user's active days: each week's aim, the AI days first, other days to make up the aim."""
+) -> tuple[list[int], set[int]]:
+    """A user's active days: each week's aim, the AI days first, other days to make up the aim;
+    and the AI days beyond the aim (the latest of their week), active only for their AI use."""
     active: list[int] = []
+    ai_only: set[int] = set()
     ai_days = user.ai_days
     for w, week in enumerate(weeks):
         p = _chance_in_week(chance, lifts.values(), w)
@@ -333,8 +341,10 @@ def _active_days(
             added = set(rng.sample([d for d in week if d not in ai_days], aim - ai))
             active.extend(d for d in week if d in ai_days or d in added)
         else:
-            active.extend(d for d in week if d in ai_days)
-    return active
+            week_ai = [d for d in week if d in ai_days]
+            active.extend(week_ai)
+            ai_only.update(week_ai[aim:])
+    return active, ai_only
 
 
 def _action_count(rng: Random, mean: float) -> str | None:
@@ -384,12 +394,15 @@ def _good_rows(
             expected.setdefault(feature, {})[user.user_id] = {
                 mondays[w]: value for w, value in per_week.items()
             }
-        for day in _active_days(rng, user, chance, weeks, lifts):
+        active, ai_only = _active_days(rng, user, chance, weeks, lifts)
+        for day in active:
             loaded = batches[day] + int(rng.random() * spread_us)
+            # drawn on every day, so that the stream of draws stays as it was
+            count = _action_count(rng, mean)
             rows.user_id.append(user.user_id)
             rows.activity_date.append(dates[day])
             rows.account_id.append(user.account_id)
-            rows.action_count.append(_action_count(rng, mean))
+            rows.action_count.append(str(user.ai_uses[day]) if day in ai_only else count)
             rows.loaded_at.append(loaded)
     return rows, expected
 

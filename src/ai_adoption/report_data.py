@@ -205,6 +205,10 @@ class FeatureEffect:
     confidence_level: float
     verdict: str
     verdict_reason: str
+    #: the floor the verdict reads: without the feature's days that show nothing else
+    effect_beyond_own_use: float | None = None
+    effect_beyond_own_use_lower: float | None = None
+    effect_beyond_own_use_upper: float | None = None
 
 
 @dataclass(frozen=True)
@@ -575,6 +579,9 @@ def _effects(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, Fe
             confidence_level=float(row["confidence_level"]),
             verdict=str(row["verdict"]),
             verdict_reason=str(row["verdict_reason"]),
+            effect_beyond_own_use=optional_float(row["effect_beyond_own_use"]),
+            effect_beyond_own_use_lower=optional_float(row["effect_beyond_own_use_lower"]),
+            effect_beyond_own_use_upper=optional_float(row["effect_beyond_own_use_upper"]),
         )
         for row in fetch_dicts(
             connection,
@@ -583,7 +590,9 @@ def _effects(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, Fe
                 feature, effect_weeks, adopters, adopters_matched, control_user_weeks,
                 feature_days_after, effect_days_per_week, effect_lower, effect_upper,
                 effect_without_feature_days, effect_without_feature_days_lower,
-                effect_without_feature_days_upper, confidence_level, verdict, verdict_reason
+                effect_without_feature_days_upper, effect_beyond_own_use,
+                effect_beyond_own_use_lower, effect_beyond_own_use_upper, confidence_level,
+                verdict, verdict_reason
             from {schema}.fct_ai_feature_effect
             """,
         )

@@ -793,17 +793,24 @@ def _funnel_block(item: FeatureReport, chart: str) -> str:
 #: The verdict's reason (fct_ai_feature_effect.verdict_reason) in plain words.
 _VERDICT_REASONS: dict[str, str] = {
     "gain_beyond_feature_days": (
-        "adopters came on more days, even with the days they used the feature taken out"
+        "adopters came on more days, even with the days only the feature was used taken out"
     ),
     "fewer_active_days": "adopters came on fewer days than like users",
     "gain_within_feature_days": (
-        "activity rose, but by no more than the days the feature itself was used"
+        "activity rose, but by no more than the days only the feature was used"
+    ),
+    "gain_within_uncounted_feature_days": (
+        "activity rose, but by no more than the days the feature was used; the activity "
+        "counts no actions to tell which of them had more"
     ),
     "interval_within_negligible": (
         "the whole interval lies within what counts as a negligible change"
     ),
     "interval_too_wide": "the interval holds zero and is too wide to rule out a change",
     "too_few_adopters": "too few adopters to compare",
+    "pre_trend": (
+        "adopters were already changing against like users in the weeks before they adopted"
+    ),
 }
 
 #: The badge of a verdict; the others read as neutral.
@@ -852,7 +859,8 @@ def _effect_lines(feature: str, effect: FeatureEffect) -> str:
     )
     weeks = metric("effect_weeks", effect.effect_weeks, str(effect.effect_weeks))
     sides = (
-        f"in the {weeks} weeks after the adoption week against as many before; {matched} of "
+        f"in the {weeks} weeks after the adoption week against as many before the week "
+        f"before it; {matched} of "
         f"its {adopters} adopters matched against {controls} comparison user-weeks"
     )
     estimate = effect.effect_days_per_week
@@ -874,26 +882,32 @@ def _effect_lines(feature: str, effect: FeatureEffect) -> str:
             )
         change = f"{value} active days a week ({interval})"
     lines = [f'<p class="effect">Effect of adopting it: {change}, {sides}.</p>']
-    floor = effect.effect_without_feature_days
-    if floor is not None:
+    floors = (
+        (
+            "effect_beyond_own_use",
+            effect.effect_beyond_own_use,
+            effect.effect_beyond_own_use_lower,
+            effect.effect_beyond_own_use_upper,
+            "Without the days only the feature was used (no other action that day)",
+            "the floor the verdict reads",
+        ),
+        (
+            "effect_without_feature_days",
+            effect.effect_without_feature_days,
+            effect.effect_without_feature_days_lower,
+            effect.effect_without_feature_days_upper,
+            "Without every day the feature was used",
+            "the strictest floor, as some of those days would have been active anyway",
+        ),
+    )
+    for name, floor, lower, upper, label, meaning in floors:
+        if floor is None:
+            continue
         floor_interval = ""
-        if (
-            effect.effect_without_feature_days_lower is not None
-            and effect.effect_without_feature_days_upper is not None
-        ):
-            bounds = _interval_text(
-                feature,
-                "effect_without_feature_days",
-                effect.effect_without_feature_days_lower,
-                effect.effect_without_feature_days_upper,
-            )
-            floor_interval = f" (interval {bounds})"
-        shown = metric("effect_without_feature_days", floor, _signed_text(floor))
-        lines.append(
-            f'<p class="effect">Without the days the feature itself was used: {shown}'
-            f"{floor_interval}, a floor, as some of those days would have been active "
-            "anyway.</p>"
-        )
+        if lower is not None and upper is not None:
+            floor_interval = f" (interval {_interval_text(feature, name, lower, upper)})"
+        shown = metric(name, floor, _signed_text(floor))
+        lines.append(f'<p class="effect">{label}: {shown}{floor_interval}, {meaning}.</p>')
     verdict = _field("verdict", effect.verdict, feature=feature, text=_label(effect.verdict))
     reason = _field(
         "verdict_reason",
