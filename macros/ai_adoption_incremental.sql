@@ -187,12 +187,12 @@ select * from {{ rows }}
         {%- set watermark = modules.datetime.datetime.fromisoformat(watermark[:19]) -%}
     {%- endif -%}
     {%- set watermark = watermark.replace(tzinfo=none) -%}
-    {%- set skew = modules.datetime.timedelta(hours=var('ai_adoption_max_future_skew_hours')) -%}
+    {%- set skew = modules.datetime.timedelta(hours=ai_adoption_var('ai_adoption_max_future_skew_hours')) -%}
     {%- set ceiling = modules.datetime.datetime.utcnow() + skew -%}
     {%- if watermark > ceiling -%}
         {%- set watermark = ceiling -%}
     {%- endif -%}
-    {%- set lookback = modules.datetime.timedelta(hours=var('ai_adoption_lookback_hours')) -%}
+    {%- set lookback = modules.datetime.timedelta(hours=ai_adoption_var('ai_adoption_lookback_hours')) -%}
     {%- set cutoff = (watermark - lookback).strftime('%Y-%m-%d') ~ ' 00:00:00' -%}
     {{ log(
         'ai_adoption: ' ~ relation.identifier ~ ' holds rows loaded up to ' ~ watermark

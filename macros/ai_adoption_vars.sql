@@ -12,6 +12,7 @@
         'ai_adoption_effect_weeks': ['whole', 1, 26],
         'ai_adoption_effect_min_adopters': ['whole', 1, none],
         'ai_adoption_effect_negligible_days': ['number', 0, 7],
+        'ai_adoption_effect_pre_trend_days': ['number', 0, 7],
         'ai_adoption_max_future_skew_hours': ['number', 0, none],
         'ai_adoption_late_arrival_hours': ['number', 0, none],
         'ai_adoption_hash_user_ids': ['boolean', none, none],

@@ -328,3 +328,24 @@ def test_the_summary_shows_control_characters_as_escapes() -> None:
     )
     assert "\x1b" not in table and "\x07" not in table and "\u202e" not in table
     assert "chat\\x1b]0;taken\\x07\\x1b[2J\\u202e" in table
+
+
+def test_a_session_gap_written_as_text_is_read_as_minutes(
+    tmp_path: Path, dbt_runner: DbtRunner
+) -> None:
+    """env_var() hands a var over as text: "30" is thirty minutes, so three opens three
+    hours apart are three sessions (text repeated sixty times would join them into one)."""
+    source = _write_csv(
+        tmp_path,
+        "event_id,occurred_at,user_id,feature,event_name\n"
+        "g1,2026-10-05 09:00:00,u1,chat,feature_opened\n"
+        "g2,2026-10-05 12:00:00,u1,chat,feature_opened\n"
+        "g3,2026-10-05 15:00:00,u1,chat,feature_opened\n",
+    )
+    run = dbt_runner(
+        tmp_path,
+        source,
+        extra_args=QUICK_BUILD_EXCLUDES,
+        extra_vars={"ai_adoption_session_gap_minutes": "30"},
+    )
+    assert _rows(run.db, "select count(*) from main_ai_adoption.fct_ai_sessions") == [(3,)]

@@ -14,7 +14,7 @@
 {%- set period = var('ai_adoption_diagnosis_period') -%}
 {%- set grains = ['day'] if period == 'day' else ['day', period] -%}
 {%- set stages = ai_adoption_chain_stages() -%}
-{%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold') -%}
+{%- set context_chars_limit = ai_adoption_var('ai_adoption_manual_context_chars_threshold') -%}
 {%- set integer_type = ai_adoption_type('integer') -%}
 {%- set session_counts = [
     'users', 'new_users', 'sessions', 'sessions_with_output', 'sessions_handed_off',

@@ -10,17 +10,17 @@
     between. Every stage is measured per session; handoff is measured per
     output too (outputs handed off without heavy rework out of outputs
     generated), so that outputs left alone show in the chain itself. -#}
-{%- set min_sample = var('ai_adoption_min_signal_sample') -%}
+{%- set min_sample = ai_adoption_var('ai_adoption_min_signal_sample') -%}
 {%- set double_type = ai_adoption_type('double') -%}
 {%- set z = ai_adoption_z_score() -%}
 {#- Each stage's healthy bar; verification's comes from the feature's risk. -#}
 {%- set stage_bars = {
-    'trigger': var('ai_adoption_healthy_bar_trigger'),
-    'context': var('ai_adoption_healthy_bar_context'),
-    'output': var('ai_adoption_healthy_bar_output'),
+    'trigger': ai_adoption_var('ai_adoption_healthy_bar_trigger'),
+    'context': ai_adoption_var('ai_adoption_healthy_bar_context'),
+    'output': ai_adoption_var('ai_adoption_healthy_bar_output'),
     'verification': 'features.verification_bar',
-    'handoff': var('ai_adoption_healthy_bar_handoff'),
-    'return': var('ai_adoption_healthy_bar_return'),
+    'handoff': ai_adoption_var('ai_adoption_healthy_bar_handoff'),
+    'return': ai_adoption_var('ai_adoption_healthy_bar_return'),
 } -%}
 {%- set measures = [] -%}
 {%- for stage in ai_adoption_chain_stages() -%}

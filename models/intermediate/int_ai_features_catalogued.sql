@@ -102,7 +102,7 @@ final as (
             acceptance_actions.handoff_actions
         ) as handoff_actions,
         cast(
-            coalesce(chosen.return_window_days, {{ var('ai_adoption_return_window_days') }})
+            coalesce(chosen.return_window_days, {{ ai_adoption_var('ai_adoption_return_window_days') }})
             as {{ ai_adoption_type('integer') }}
         ) as return_window_days,
         kinds.output_handoff_bar,

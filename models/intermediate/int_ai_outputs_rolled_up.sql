@@ -9,11 +9,11 @@
     build), and
     restates the correction-loop fields of the stored outputs of the same
     (user, feature) pairs where they change. -#}
-{%- set regeneration_loop = var('ai_adoption_regeneration_loop_threshold') -%}
-{%- set decision_window = var('ai_adoption_decision_window_seconds') -%}
-{%- set heavy_edit = var('ai_adoption_heavy_edit_threshold') -%}
-{%- set repeat_count = var('ai_adoption_correction_repeat_count') -%}
-{%- set tolerance = var('ai_adoption_correction_tolerance') -%}
+{%- set regeneration_loop = ai_adoption_var('ai_adoption_regeneration_loop_threshold') -%}
+{%- set decision_window = ai_adoption_var('ai_adoption_decision_window_seconds') -%}
+{%- set heavy_edit = ai_adoption_var('ai_adoption_heavy_edit_threshold') -%}
+{%- set repeat_count = ai_adoption_var('ai_adoption_correction_repeat_count') -%}
+{%- set tolerance = ai_adoption_var('ai_adoption_correction_tolerance') -%}
 {#- A user's first heavy-correction sessions of one type set the baseline the
     later ones are compared with. -#}
 {%- set baseline_sessions = 2 -%}

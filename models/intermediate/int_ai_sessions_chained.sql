@@ -10,9 +10,9 @@
     pairs whose number or next session moved, and the stored sessions whose
     return window ended or whose feature's instrumentation changed. -#}
 {%- set stages = ai_adoption_chain_stages() -%}
-{%- set context_chars_limit = var('ai_adoption_manual_context_chars_threshold') -%}
-{%- set rage_count = var('ai_adoption_rage_prompt_count') -%}
-{%- set rage_seconds = var('ai_adoption_rage_prompt_seconds') -%}
+{%- set context_chars_limit = ai_adoption_var('ai_adoption_manual_context_chars_threshold') -%}
+{%- set rage_count = ai_adoption_var('ai_adoption_rage_prompt_count') -%}
+{%- set rage_seconds = ai_adoption_var('ai_adoption_rage_prompt_seconds') -%}
 {#- Events of one session in the order they happened (event_id breaks ties). -#}
 {%- set event_order = ['occurred_at', 'event_id'] -%}
 {%- set passthrough = ai_adoption_passthrough_columns() -%}

@@ -8,7 +8,7 @@
     join (a late event can join two sessions into one) and writes the
     sessions that changed; every later model rebuilds only the sessions
     whose last_loaded_at is on or after its own cutoff. -#}
-{%- set gap_seconds = var('ai_adoption_session_gap_minutes') * ai_adoption_seconds_per('minute') -%}
+{%- set gap_seconds = ai_adoption_var('ai_adoption_session_gap_minutes') * ai_adoption_seconds_per('minute') -%}
 {%- set cutoff = ai_adoption_run_cutoff() -%}
 {#- Items of one pair in time order; the key breaks ties. -#}
 {%- set item_order = 'order by started_at, ended_at, is_new, item_key' -%}

@@ -1,9 +1,9 @@
 {#- One row per user: first and last use, lifetime counts, weeks active in
     the trailing window and the usage segment. -#}
-{%- set segment_weeks = var('ai_adoption_segment_weeks') -%}
-{%- set habitual_weeks = var('ai_adoption_habitual_weeks') -%}
-{%- set novice_weeks = var('ai_adoption_novice_weeks') -%}
-{%- set power_percentile = var('ai_adoption_power_volume_percentile') -%}
+{%- set segment_weeks = ai_adoption_var('ai_adoption_segment_weeks') -%}
+{%- set habitual_weeks = ai_adoption_var('ai_adoption_habitual_weeks') -%}
+{%- set novice_weeks = ai_adoption_var('ai_adoption_novice_weeks') -%}
+{%- set power_percentile = ai_adoption_var('ai_adoption_power_volume_percentile') -%}
 
 with
 

@@ -9,8 +9,8 @@
     stage_break when the stage's shapes cannot be told apart. A period whose returns are not settled is
     judged on everything else and marked provisional. -#}
 {%- set stages = ai_adoption_chain_stages() -%}
-{%- set min_sessions = var('ai_adoption_min_sessions') -%}
-{%- set min_sample = var('ai_adoption_min_signal_sample') -%}
+{%- set min_sessions = ai_adoption_var('ai_adoption_min_sessions') -%}
+{%- set min_sample = ai_adoption_var('ai_adoption_min_signal_sample') -%}
 {%- set changes = ['acceptance', 'handoff', 'return'] -%}
 
 with
@@ -295,7 +295,7 @@ final as (
         onset.evidence_upper,
         onset.evidence_threshold,
         onset.evidence_sample_size,
-        cast({{ var('ai_adoption_confidence_level') }} as {{ ai_adoption_type('double') }}) as confidence_level,
+        cast({{ ai_adoption_var('ai_adoption_confidence_level') }} as {{ ai_adoption_type('double') }}) as confidence_level,
         onset.client_delivery_rate,
         {%- for stage in stages %}
             onset.{{ stage }}_pass_rate,

@@ -8,8 +8,8 @@
     it fires on its interval as measured, and clears only when its upper
     bound divided by the lower bound of the period's client delivery rate
     stays under the threshold. -#}
-{%- set min_sessions = var('ai_adoption_min_sessions') -%}
-{%- set min_sample = var('ai_adoption_min_signal_sample') -%}
+{%- set min_sessions = ai_adoption_var('ai_adoption_min_sessions') -%}
+{%- set min_sample = ai_adoption_var('ai_adoption_min_signal_sample') -%}
 {%- set double_type = ai_adoption_type('double') -%}
 {%- set overrides = var('ai_adoption_threshold_overrides') -%}
 {%- set z = ai_adoption_z_score() -%}
@@ -203,7 +203,7 @@ final as (
         counts_client_events,
         signal_upper_under_loss,
         client_delivery_rate,
-        cast({{ var('ai_adoption_confidence_level') }} as {{ double_type }}) as confidence_level,
+        cast({{ ai_adoption_var('ai_adoption_confidence_level') }} as {{ double_type }}) as confidence_level,
         threshold,
         sample_size,
         period_sessions,

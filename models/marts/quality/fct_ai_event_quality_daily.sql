@@ -20,7 +20,7 @@
     and goes when a view arrives), and the days whose count of source rows
     differs from the stored rows_received (rows that arrived after the
     lookback had passed their day). Every other day is left as stored. -#}
-{%- set late_seconds = var('ai_adoption_late_arrival_hours') * ai_adoption_seconds_per('hour') -%}
+{%- set late_seconds = ai_adoption_var('ai_adoption_late_arrival_hours') * ai_adoption_seconds_per('hour') -%}
 {%- set first_load_day = "cast('" ~ ai_adoption_first_load_day() ~ "' as date)" -%}
 {%- if is_incremental() -%}
     {#- The watermark is the latest load day the ledger had read rows of when

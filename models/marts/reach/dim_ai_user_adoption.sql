@@ -5,8 +5,8 @@
     trailing var ai_adoption_segment_weeks (the usage segments' rule, per
     feature). Weeks count back from the data horizon. Empty without a
     product activity source (var ai_adoption_activity_source). -#}
-{%- set segment_weeks = var('ai_adoption_segment_weeks') -%}
-{%- set habitual_weeks = var('ai_adoption_habitual_weeks') -%}
+{%- set segment_weeks = ai_adoption_var('ai_adoption_segment_weeks') -%}
+{%- set habitual_weeks = ai_adoption_var('ai_adoption_habitual_weeks') -%}
 
 with
 

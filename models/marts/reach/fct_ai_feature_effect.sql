@@ -15,9 +15,9 @@
 {%- set z = ai_adoption_z_score() -%}
 {%- set double = ai_adoption_type('double') -%}
 {%- set text = ai_adoption_type('string') -%}
-{%- set min_adopters = var('ai_adoption_effect_min_adopters') -%}
-{%- set negligible = var('ai_adoption_effect_negligible_days') -%}
-{%- set pre_trend_days = var('ai_adoption_effect_pre_trend_days') -%}
+{%- set min_adopters = ai_adoption_var('ai_adoption_effect_min_adopters') -%}
+{%- set negligible = ai_adoption_var('ai_adoption_effect_negligible_days') -%}
+{%- set pre_trend_days = ai_adoption_var('ai_adoption_effect_pre_trend_days') -%}
 {#- the weeks in each half of the weeks before, for the placebo -#}
 {%- set half = k // 2 -%}
 
@@ -344,7 +344,7 @@ final as (
         effect_without_other_adopters,
         effect_without_other_adopters_lower,
         effect_without_other_adopters_upper,
-        cast({{ var('ai_adoption_confidence_level') }} as {{ double }}) as confidence_level,
+        cast({{ ai_adoption_var('ai_adoption_confidence_level') }} as {{ double }}) as confidence_level,
         verdict_reason,
         case verdict_reason
             when 'gain_beyond_feature_days' then 'more_active'

@@ -89,7 +89,7 @@
         'coalesce(length(trim(' ~ raw_text[name] ~ ')) != length(' ~ raw_text[name] ~ '), false)'
     ) -%}
 {%- endfor -%}
-{%- set skew_hours = var('ai_adoption_max_future_skew_hours') -%}
+{%- set skew_hours = ai_adoption_var('ai_adoption_max_future_skew_hours') -%}
 {%- set skip_old_rows = '' -%}
 {%- if is_incremental() -%}
     {%- set cutoff = ai_adoption_incremental_cutoff(this, 'effective_loaded_at') -%}
