@@ -293,6 +293,8 @@ def parse_number(value: Any, kind: str) -> float | int | None:
         return int(text.split(".")[0]) if _INTEGER.match(text) else None
     if _DECIMAL.match(text):
         number = float(text)
+        if number == 0 and text.lower().split("e")[0].strip("+-0."):
+            return None  # a non-zero value below the smallest double (1e-400)
         return number if math.isfinite(number) else None
     return None
 

@@ -295,7 +295,9 @@ final as (
         onset.evidence_upper,
         onset.evidence_threshold,
         onset.evidence_sample_size,
-        cast({{ ai_adoption_var('ai_adoption_confidence_level') }} as {{ ai_adoption_type('double') }}) as confidence_level,
+        cast(
+            {{ ai_adoption_var('ai_adoption_confidence_level') }} as {{ ai_adoption_type('double') }}
+        ) as confidence_level,
         onset.client_delivery_rate,
         {%- for stage in stages %}
             onset.{{ stage }}_pass_rate,

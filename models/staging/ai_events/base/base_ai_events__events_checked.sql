@@ -68,12 +68,16 @@
     'occurred_at': "occurred_at is null and nullif(trim(" ~ raw_text['occurred_at'] ~ "), '') is null",
 }) -%}
 {#- a number given but unreadable; an infinity or NaN (1e999 overflows to
-    one) is no number either -#}
+    one) is no number either, nor a zero written with a digit that is not
+    (1e-400 underflows to one) -#}
 {%- set unparseable_tests = {} -%}
 {%- for name in numeric -%}
     {%- set test = name ~ " is null and nullif(trim(" ~ raw_text[name] ~ "), '') is not null" -%}
     {%- if optional[name] == 'double' -%}
-        {%- set test = '(' ~ test ~ ') or ' ~ name ~ ' - ' ~ name ~ ' != 0' -%}
+        {%- set mantissa = "split_part(lower(trim(" ~ raw_text[name] ~ ")), 'e', 1)" -%}
+        {%- set digits = "replace(replace(replace(replace(" ~ mantissa ~ ", '0', ''), '.', ''), '+', ''), '-', '')" -%}
+        {%- set test = '(' ~ test ~ ') or ' ~ name ~ ' - ' ~ name ~ ' != 0 or (' ~ name ~ ' = 0 and '
+            ~ digits ~ " != '')" -%}
     {%- endif -%}
     {%- do unparseable_tests.update({name: test}) -%}
 {%- endfor -%}
