@@ -294,12 +294,12 @@ def expected_verdict(
     pre_lower, pre_upper = row.get("pre_trend_lower"), row.get("pre_trend_upper")
     if pre_lower is not None and (pre_lower > pre_trend_days or pre_upper < -pre_trend_days):
         return "inconclusive"
+    if lower >= -negligible_days and row["effect_upper"] <= negligible_days:
+        return "no_change_detected"
     if row["effect_beyond_own_use_lower"] > 0:
         return "more_active"
     if row["effect_upper"] < 0:
         return "less_active"
     if lower > 0:
         return "own_use_only"
-    if lower >= -negligible_days and row["effect_upper"] <= negligible_days:
-        return "no_change_detected"
     return "inconclusive"

@@ -32,7 +32,7 @@ from ai_adoption.generator import (
 from test_generator import good_rows
 
 #: Large enough for about a hundred adopters of each of the two features compared.
-EVENTS = 60_000
+EVENTS = 70_000
 SEED = 42
 EFFECT_FEATURE = "report_builder"
 NO_EFFECT_FEATURE = "email_draft"

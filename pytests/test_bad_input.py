@@ -210,6 +210,8 @@ t1,2026-10-07 09:02:00,2026-10-07 10:00:00,u6,email_draft,output_generated,s6,o6
 t2,2026-10-07 09:03:00,2026-10-07 10:00:00,u6,email_draft,output_generated,s6,o7,5000000000000000000
 w1,2026-10-07 09:04:00,2026-10-07 10:00:00,u7, email_draft ,feature_opened,s7,,
 f1,2099-12-31 10:00:00,2099-12-31 10:05:00,u8,email_draft,feature_opened,s8,,
+d1,1900-01-01 00:00:00,,u9,email_draft,feature_opened,s9,,
+d2,yesterday,,u9,email_draft,feature_opened,s9,,
 """
 
 
@@ -227,6 +229,8 @@ def test_one_bad_row_moves_no_other_row(tmp_path: Path, dbt_runner: DbtRunner) -
         "order by event_id",
     )
     assert rejected == [
+        ("d1", "implausible_occurred_at"),
+        ("d2", "unparseable_occurred_at"),
         ("f1", "future_occurred_at"),
         ("p1", "missing_output_id"),
         ("p2", "missing_output_id"),
@@ -250,4 +254,10 @@ def test_one_bad_row_moves_no_other_row(tmp_path: Path, dbt_runner: DbtRunner) -
         run.db,
         f"select sum(placeholder_id_rows), sum(trimmed_value_rows), sum(rows_rejected) "
         f"from {MARTS}.fct_ai_event_quality_daily",
-    ) == [(6, 1, 6)]
+    ) == [(6, 1, 8)]
+    # a day dated 1900-01-01 and the rows without a readable time are two rows
+    assert _rows(
+        run.db,
+        f"select count(*), count(distinct source_day_key) from {MARTS}.fct_ai_event_quality_daily "
+        "where load_date is null or load_date = date '1900-01-01'",
+    ) == [(2, 2)]

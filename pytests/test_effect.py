@@ -189,8 +189,12 @@ def test_a_feature_without_a_planted_effect_holds_zero(
     assert effect_build.truth["activity"]["planted_effect_days_per_week"][NOT_PLANTED] == 0
     expected = _expected_effect(effect_build.truth, oracle.matched[NOT_PLANTED])
     assert row["adopters_matched"] >= MIN_ADOPTERS
-    assert row["effect_lower"] <= 0 <= row["effect_upper"]
-    assert row["effect_lower"] <= expected <= row["effect_upper"]
+    # one seed's 90 % interval misses the truth one time in ten (test_effect_simulation
+    # checks coverage over many seeds); here the estimate must lie near the truth of its
+    # matched adopters, and its interval within what the verdict calls negligible
+    margin = (row["effect_upper"] - row["effect_lower"]) / 2
+    assert abs(row["effect_days_per_week"] - expected) <= 1.5 * margin
+    assert row["effect_lower"] >= -NEGLIGIBLE_DAYS and row["effect_upper"] <= NEGLIGIBLE_DAYS
     assert row["verdict"] == "no_change_detected"
 
 

@@ -281,8 +281,10 @@ implied_days as (
 final as (
 
     select
+        -- a day of its own for rows without a readable time, whatever real day
+        -- the partition they share is (a row dated 1900-01-01 has that day)
         {{ ai_adoption_surrogate_key([
-            "coalesce(received.load_date, " ~ first_load_day ~ ")",
+            "coalesce(cast(received.load_date as " ~ ai_adoption_type('string') ~ "), 'unknown')",
             "coalesce(received.source_relation, '')",
         ]) }} as source_day_key,
         received.load_date,

@@ -286,6 +286,11 @@ judged as (
             when
                 pre_trend_lower > {{ pre_trend_days }} or pre_trend_upper < -{{ pre_trend_days }}
                 then 'pre_trend'
+            -- a change no larger than the team calls negligible, either way, is
+            -- no change: with many features, one interval in twenty misses 0
+            when
+                effect_lower >= -{{ negligible }} and effect_upper <= {{ negligible }}
+                then 'interval_within_negligible'
             -- more active even with the days the feature's use alone may
             -- explain taken out
             when effect_beyond_own_use_lower > 0 then 'gain_beyond_feature_days'
@@ -296,9 +301,6 @@ judged as (
             -- the same, where the activity counts no actions: every day of
             -- the feature's use is taken to be its own
             when effect_lower > 0 then 'gain_within_uncounted_feature_days'
-            when
-                effect_lower >= -{{ negligible }} and effect_upper <= {{ negligible }}
-                then 'interval_within_negligible'
             else 'interval_too_wide'
         end as verdict_reason
     from bounded
