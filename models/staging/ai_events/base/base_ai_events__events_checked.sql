@@ -94,6 +94,27 @@
     ) -%}
 {%- endfor -%}
 {%- set skew_hours = ai_adoption_var('ai_adoption_max_future_skew_hours') -%}
+{#- A row whose `properties` gives a contract key twice: the values read from
+    `properties` differ between engines (DuckDB reads the first, PostgreSQL
+    the last), so the quarantine keeps none of them. -#}
+{%- set kept_typed = {} -%}
+{%- set kept_raw = {} -%}
+{%- for name in raw_columns -%}
+    {%- set raw = 'case when rejection_reason is not null then ' ~ raw_text[name] ~ ' end' -%}
+    {%- if name in optional -%}
+        {%- set ambiguous = "rejection_reason = 'repeated_properties_key' and "
+            ~ ('src_' ~ name ~ ' is null' if name in present else 'true') -%}
+        {#- a number rejected as unparseable keeps no value (engines read 1e999
+            as an infinity or as nothing) -#}
+        {%- set unreadable = " or rejection_reason = 'unparseable_" ~ name ~ "'" if name in numeric else '' -%}
+        {%- do kept_typed.update({
+            name: 'case when ' ~ ambiguous ~ unreadable ~ ' then null else ' ~ name ~ ' end',
+        }) -%}
+        {%- set raw = 'case when ' ~ ambiguous ~ ' then null when rejection_reason is not null then '
+            ~ raw_text[name] ~ ' end' -%}
+    {%- endif -%}
+    {%- do kept_raw.update({name: raw}) -%}
+{%- endfor -%}
 {%- set skip_old_rows = '' -%}
 {%- if is_incremental() -%}
     {%- set cutoff = ai_adoption_incremental_cutoff(this, 'effective_loaded_at') -%}
@@ -289,18 +310,18 @@ batch as (
         reaches a table. #}
     select
         {%- for name in raw_columns %}
-            case when rejection_reason is not null then {{ raw_text[name] }} end as raw_{{ name }},
+            {{ kept_raw[name] }} as raw_{{ name }},
         {%- endfor %}
         case
             when rejection_reason is not null then cast(length(raw_properties) as {{ ai_adoption_type('integer') }})
         end as raw_properties_chars,
         {%- for name in typed_columns %}
-            {{ name }},
+            {{ kept_typed.get(name, name) }} as {{ name }},
         {%- endfor %}
         rejection_reason,
         has_placeholder_id,
         has_trimmed_value,
-        coalesce(loaded_at, occurred_at) as effective_loaded_at
+        coalesce({{ kept_typed['loaded_at'] }}, occurred_at) as effective_loaded_at
     from checked
     {%- if is_incremental() %}
         where
